@@ -1,0 +1,1 @@
+"""The Alexa layer: ask-sdk-core handlers and interceptors over the plain-Python core."""

@@ -1,0 +1,63 @@
+"""The one skill object: built once, wrapped by Lambda, the web service and the local coach."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import TYPE_CHECKING
+
+from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+from skill.alexa import info_handlers as info
+from skill.alexa import session_handlers as session
+from skill.alexa import workout_handlers as workout
+from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterceptor
+
+if TYPE_CHECKING:
+    from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+    from ask_sdk_core.skill import CustomSkill
+
+# One explicit registration list, catch-alls last.
+REQUEST_HANDLERS = (
+    session.LaunchRequestHandler,
+    workout.StartWorkoutIntentHandler,
+    workout.NextIntentHandler,
+    workout.SkipExerciseIntentHandler,
+    workout.PreviousIntentHandler,
+    workout.RepeatIntentHandler,
+    workout.StartOverIntentHandler,
+    workout.PauseIntentHandler,
+    workout.ResumeIntentHandler,
+    workout.AdjustDifficultyIntentHandler,
+    info.DescribeExerciseIntentHandler,
+    info.WorkoutStatusIntentHandler,
+    info.ProgressIntentHandler,
+    info.HelpIntentHandler,
+    session.YesIntentHandler,
+    session.NoIntentHandler,
+    session.StopIntentHandler,
+    session.NoWorkoutHandler,
+    session.SessionEndedRequestHandler,
+    session.FallbackIntentHandler,
+    session.OtherRequestHandler,
+)
+
+
+def build_skill(adapter: AbstractPersistenceAdapter | None, skill_id: str | None = None) -> CustomSkill:
+    """A new skill object over the given storage (``skill_id`` enforced when given)."""
+    builder = CustomSkillBuilder(persistence_adapter=adapter)
+    builder.skill_id = skill_id or None
+    for handler in REQUEST_HANDLERS:
+        builder.add_request_handler(handler())
+    builder.add_exception_handler(session.CatchAllExceptionHandler())
+    builder.add_global_request_interceptor(LoadUserDataInterceptor())
+    builder.add_global_response_interceptor(SaveUserDataInterceptor())
+    return builder.create()
+
+
+@cache
+def get_skill() -> CustomSkill:
+    """The skill for this process, storage chosen from the environment; built once."""
+    from skill.alexa.persistence import adapter_from_env
+
+    return build_skill(adapter_from_env(), os.environ.get("SKILL_ID"))

@@ -1,0 +1,192 @@
+"""Handlers for opening, answering yes or no, stopping, not understanding, and errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
+from ask_sdk_core.utils import is_intent_name, is_request_type
+
+from skill.alexa.turn import Turn
+from skill.alexa.workout_handlers import start_workout
+from skill.numbers import spoken
+
+if TYPE_CHECKING:
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_model import Response
+
+log = logging.getLogger(__name__)
+OFFER = "offer"
+
+
+def offered(handler_input: HandlerInput) -> str | None:
+    offer = handler_input.attributes_manager.session_attributes.get(OFFER)
+    return offer if isinstance(offer, str) else None
+
+
+class LaunchRequestHandler(AbstractRequestHandler):
+    """ "Alexa, open strong back": welcome, or welcome back with an offer to resume."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("LaunchRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        if turn.user.first_time:
+            turn.offer = "start"
+            return turn.ask(turn.script("launch.first", "workout.safety", "launch.first_prompt"), "menu.reprompt")
+        if workout is not None and workout.current is not None:
+            turn.offer = "resume"
+            script = turn.script(
+                (
+                    "launch.in_progress",
+                    {
+                        "area": turn.coach.area_name(workout.area),
+                        "done": spoken(workout.pos.step),
+                        "count": spoken(len(workout.steps)),
+                    },
+                ),
+            )
+            return turn.ask(script, "launch.resume_reprompt")
+        turn.offer = "start"
+        script = turn.script("launch.returning")
+        if turn.user.recovered:
+            turn.coach.say(script, "storage.recovered")
+        return turn.ask(script, "menu.reprompt")
+
+
+class YesIntentHandler(AbstractRequestHandler):
+    """ "Yes" to whatever was offered: resume, or start a workout."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.YesIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        if offered(handler_input) == "resume" and turn.workout is not None:
+            return turn.perform(turn.script("resume.welcome_back"))
+        if turn.workout is not None:
+            return turn.perform()
+        return start_workout(turn, handler_input)
+
+
+class NoIntentHandler(AbstractRequestHandler):
+    """ "No": decline the offer; say what else can be done."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.NoIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        if offered(handler_input) == "resume":
+            turn.offer = "start"
+            return turn.ask(turn.script("no.resume_declined"), "menu.reprompt")
+        if turn.workout is not None:
+            turn.workout.pause()
+            return turn.ask(turn.script("no.in_workout"), "pause.reprompt")
+        return turn.tell(turn.script("stop.goodbye"))
+
+
+class StopIntentHandler(AbstractRequestHandler):
+    """Stop, cancel or go home: end with a short goodbye; progress is kept for later."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(
+            is_intent_name(name)(handler_input)
+            for name in ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.NavigateHomeIntent")
+        )
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        if workout is not None and workout.current is not None:
+            workout.pause()
+            return turn.tell(turn.script("stop.saved"))
+        return turn.tell(turn.script("stop.goodbye"))
+
+
+class NoWorkoutHandler(AbstractRequestHandler):
+    """Workout commands with no workout running: say so and offer one."""
+
+    INTENTS = (
+        "AMAZON.NextIntent",
+        "AMAZON.PauseIntent",
+        "AMAZON.PreviousIntent",
+        "AMAZON.RepeatIntent",
+        "AMAZON.StartOverIntent",
+        "SkipExerciseIntent",
+        "AdjustDifficultyIntent",
+    )
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.offer = "start"
+        return turn.ask(turn.script("workout.none"), "menu.reprompt")
+
+
+class FallbackIntentHandler(AbstractRequestHandler):
+    """Anything not understood (and intents this skill does not know): help that fits the moment."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("IntentRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        if turn.workout is not None:
+            turn.workout.pause()
+            return turn.ask(turn.script("fallback.workout"), "pause.reprompt")
+        turn.offer = "start"
+        return turn.ask(turn.script("fallback.menu"), "menu.reprompt")
+
+
+class SessionEndedRequestHandler(AbstractRequestHandler):
+    """The session closed (timeout, error, or the person left): keep progress, say nothing."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_request_type("SessionEndedRequest")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        request = handler_input.request_envelope.request
+        error = getattr(request, "error", None)
+        if error is not None:
+            log.warning(
+                "session ended with error %s: %s", getattr(error, "object_type", ""), getattr(error, "message", "")
+            )
+        Turn.of(handler_input).settle()
+        return handler_input.response_builder.response
+
+
+class OtherRequestHandler(AbstractRequestHandler):
+    """Requests of kinds this skill does not use (e.g. from an interface it did not ask for)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        return handler_input.response_builder.response
+
+
+class CatchAllExceptionHandler(AbstractExceptionHandler):
+    """Anything that went wrong still gets a spoken answer; the details go to the log."""
+
+    def can_handle(self, handler_input: HandlerInput, exception: Exception) -> bool:
+        return True
+
+    def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
+        log.exception("request failed: %s", type(exception).__name__)
+        from skill.coach import Coach
+
+        coach = Coach(str(getattr(handler_input.request_envelope.request, "locale", None) or "en-US"))
+        speech = coach.sentence("error.general")
+        reprompt = coach.sentence("menu.reprompt")
+        return handler_input.response_builder.speak(speech).ask(reprompt).response

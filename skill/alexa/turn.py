@@ -1,0 +1,110 @@
+"""One request's worth of context for the handlers: who, when, what state, and how to reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from skill.coach import Coach
+from skill.progress import UserData, streak
+from skill.speech import Script
+
+if TYPE_CHECKING:
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_model import Response
+
+    from skill.workout import WorkoutState
+
+log = logging.getLogger(__name__)
+TURN = "strong_back_turn"
+
+
+class Turn:
+    """Wraps a HandlerInput with the person's data, the request time and the coach."""
+
+    def __init__(self, handler_input: HandlerInput, user: UserData) -> None:
+        self.handler_input = handler_input
+        request = handler_input.request_envelope.request
+        self.locale = str(getattr(request, "locale", None) or "en-US")
+        self.coach = Coach(self.locale)
+        stamp = getattr(request, "timestamp", None)
+        self.now = stamp if isinstance(stamp, datetime) else datetime.now(UTC)
+        if self.now.tzinfo is None:
+            self.now = self.now.replace(tzinfo=UTC)
+        self.user = user
+        self.offer: str | None = None  # what a following yes or no answers
+        self.storage_ok = True
+
+    @classmethod
+    def of(cls, handler_input: HandlerInput) -> Turn:
+        turn = handler_input.attributes_manager.request_attributes.get(TURN)
+        if turn is None:  # interceptors did not run (e.g. a request they could not read)
+            turn = cls(handler_input, UserData())
+            handler_input.attributes_manager.request_attributes[TURN] = turn
+        return turn
+
+    # ----- state --------------------------------------------------------------------------
+    @property
+    def workout(self) -> WorkoutState | None:
+        workout = self.user.workout
+        return workout if workout is not None and workout.status != "finished" else None
+
+    def settle(self) -> bool:
+        """How far the last reply got; True when this request cut it short."""
+        workout = self.workout
+        return workout.settle(self.now) if workout else False
+
+    # ----- replies ------------------------------------------------------------------------
+    def script(self, *parts: tuple[str, dict[str, object]] | str) -> Script:
+        """A reply from dialog keys (optionally with data)."""
+        script = Script()
+        for part in parts:
+            key, data = (part, {}) if isinstance(part, str) else part
+            self.coach.say(script, key, **data)
+        return script
+
+    def ask(self, script: Script, reprompt_key: str = "block.reprompt", **data: object) -> Response:
+        """Reply and keep the session open, with a reprompt."""
+        builder = self.handler_input.response_builder
+        reprompt = self.coach.sentence(reprompt_key, **data)
+        return builder.speak(script.to_ssml()).ask(f"<speak>{_escape(reprompt)}</speak>").response
+
+    def tell(self, script: Script) -> Response:
+        """Reply and end the session."""
+        return self.handler_input.response_builder.speak(script.to_ssml()).set_should_end_session(True).response
+
+    def perform(self, opening: Script | None = None) -> Response:
+        """Perform the next block of sets from the workout's position (finishing if it is the last)."""
+        workout = self.workout
+        if workout is None:
+            return self.ask(self.script("workout.none"), "menu.reprompt")
+        script = opening or Script()
+        workout.resume()
+        block, end = self.coach.block(workout)
+        start = script.duration
+        script.extend(block)
+        windows = [w for w in script.windows if w.start >= start]
+        if end.step >= len(workout.steps):
+            return self._finish(script, workout)
+        workout.begin_block(windows, end, script.duration, self.now)
+        return self.ask(script)
+
+    def _finish(self, script: Script, workout: WorkoutState) -> Response:
+        workout.seconds += script.duration
+        workout.pos = workout.pos.__class__(len(workout.steps))
+        for index, result in enumerate(workout.results):
+            if result is None:
+                workout.results[index] = "done"
+        record = workout.finish(self.now)
+        self.user.record(record)
+        self.user.workout = None
+        days = streak(self.user.history, self.now.date())
+        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
+        return self.tell(script)
+
+
+def _escape(text: str) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(text)

@@ -1,0 +1,245 @@
+"""Handlers that run the workout: start, next, skip, previous, repeat, pause, resume, adjust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ask_sdk_core.dispatch_components import AbstractRequestHandler
+from ask_sdk_core.utils import is_intent_name
+
+from skill.alexa.slots import duration_seconds, slot
+from skill.alexa.turn import Turn
+from skill.catalog import Area, Level, Place
+from skill.numbers import seconds_phrase, spoken
+from skill.planning import MAX_MINUTES, MIN_MINUTES, plan_routine
+from skill.workout import WorkoutState
+
+if TYPE_CHECKING:
+    from ask_sdk_core.handler_input import HandlerInput
+    from ask_sdk_model import Response
+
+    from skill.speech import Script
+
+
+def in_workout(handler_input: HandlerInput) -> bool:
+    return Turn.of(handler_input).workout is not None
+
+
+class StartWorkoutIntentHandler(AbstractRequestHandler):
+    """ "Start a ten minute upper back workout": plan it and begin."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("StartWorkoutIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        return start_workout(turn, handler_input)
+
+
+def _choice(
+    handler_input: HandlerInput, name: str, kind: type[Area] | type[Level] | type[Place], fallback: str
+) -> tuple[str, str | None]:
+    """The resolved id for a slot, or the fallback and what was heard when it didn't resolve."""
+    value = slot(handler_input, name)
+    if value is None:
+        return fallback, None
+    if value.id in {member.value for member in kind}:
+        return value.id, None
+    return fallback, value.heard
+
+
+def _minutes(handler_input: HandlerInput) -> tuple[int | None, str | None]:
+    """Minutes asked for, clamped to what the coach runs, and a note when it was changed."""
+    value = slot(handler_input, "duration")
+    if value is None:
+        return None, None
+    seconds = duration_seconds(value.heard)
+    if seconds is None or seconds <= 0:
+        return None, "duration.unclear"
+    minutes = round(seconds / 60)
+    if minutes < MIN_MINUTES:
+        return MIN_MINUTES, "duration.too_short"
+    if minutes > MAX_MINUTES:
+        return MAX_MINUTES, "duration.too_long"
+    return minutes, None
+
+
+def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
+    """Plan a workout from the request's slots (defaults: what the person did last) and begin."""
+    last = turn.user.history[-1] if turn.user.history else None
+    area, bad_area = _choice(handler_input, "area", Area, last.area if last else Area.LOWER_BACK.value)
+    level, bad_level = _choice(handler_input, "level", Level, last.level if last else Level.BEGINNER.value)
+    place, bad_place = _choice(handler_input, "place", Place, last.place if last else Place.HOME.value)
+    minutes, minutes_note = _minutes(handler_input)
+    if bad_area and bad_level is None:
+        return turn.ask(turn.script(("start.unknown_area", {"heard": bad_area})), "start.reprompt")
+    script = turn.script()
+    if turn.workout is not None:
+        turn.coach.say(script, "workout.replaced")
+    if minutes_note:
+        turn.coach.say(script, minutes_note, minutes=spoken(minutes or MIN_MINUTES))
+    for heard, key in ((bad_level, "start.unknown_level"), (bad_place, "start.unknown_place")):
+        if heard:
+            turn.coach.say(script, key, heard=heard)
+    plan = plan_routine(area, level, place, minutes)
+    first_time = turn.user.first_time
+    workout = WorkoutState.start(plan, turn.now)
+    turn.user.workout = workout
+    if turn.user.first_seen is None:
+        turn.user.first_seen = turn.now.date().isoformat()
+    script.extend(turn.coach.workout_intro(workout, first_time))
+    return turn.perform(script)
+
+
+class NextIntentHandler(AbstractRequestHandler):
+    """ "Next": carry on with the next set or exercise."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.NextIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        if workout.status == "paused":
+            workout.resume()
+        else:
+            workout.next()
+        return turn.perform()
+
+
+class SkipExerciseIntentHandler(AbstractRequestHandler):
+    """ "Skip this one": record the exercise as skipped and move on."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("SkipExerciseIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        skipped = workout.current
+        workout.skip()
+        opening = turn.script(("skip.done", {"name": skipped.info.name if skipped else ""}))
+        return turn.perform(opening)
+
+
+class PreviousIntentHandler(AbstractRequestHandler):
+    """ "Go back": the previous exercise (or the start of this one)."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.PreviousIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        workout.previous()
+        return turn.perform(turn.script("previous.done"))
+
+
+class RepeatIntentHandler(AbstractRequestHandler):
+    """ "Repeat": perform the last reply again from its start."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.RepeatIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        workout.repeat()
+        return turn.perform(turn.script("repeat.done"))
+
+
+class StartOverIntentHandler(AbstractRequestHandler):
+    """ "Start over": the same workout from the first exercise."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.StartOverIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        workout.start_over()
+        opening = turn.script("start_over.done")
+        opening.extend(turn.coach.workout_intro(workout, first_time=False))
+        return turn.perform(opening)
+
+
+class PauseIntentHandler(AbstractRequestHandler):
+    """ "Pause": freeze the workout where the person is, with what is left of a hold."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.PauseIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        workout.pause()
+        return turn.ask(paused_script(turn, workout), "pause.reprompt")
+
+
+def paused_script(turn: Turn, workout: WorkoutState) -> Script:
+    step = workout.current
+    if step is None:
+        return turn.script("pause.done")
+    if workout.pos.remaining:
+        return turn.script(
+            ("pause.mid_hold", {"name": step.info.name, "seconds": seconds_phrase(workout.pos.remaining)})
+        )
+    return turn.script(("pause.at", {"name": step.info.name}))
+
+
+class ResumeIntentHandler(AbstractRequestHandler):
+    """ "Resume my workout": carry on from saved progress, in this session or a new one."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AMAZON.ResumeIntent")(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        turn.settle()
+        workout = turn.workout
+        if workout is None:
+            turn.offer = "start"
+            return turn.ask(turn.script("resume.nothing"), "menu.reprompt")
+        opening = (
+            turn.script()
+            if handler_input.request_envelope.session and not handler_input.request_envelope.session.new
+            else turn.script("resume.welcome_back")
+        )
+        return turn.perform(opening)
+
+
+class AdjustDifficultyIntentHandler(AbstractRequestHandler):
+    """ "Make it easier" / "make it harder": change the dose from here on."""
+
+    def can_handle(self, handler_input: HandlerInput) -> bool:
+        return is_intent_name("AdjustDifficultyIntent")(handler_input) and in_workout(handler_input)
+
+    def handle(self, handler_input: HandlerInput) -> Response:
+        turn = Turn.of(handler_input)
+        value = slot(handler_input, "direction")
+        if value is None or value.id not in ("easier", "harder"):
+            return turn.ask(turn.script("adjust.which"), "adjust.which")
+        turn.settle()
+        workout = turn.workout
+        assert workout is not None
+        step = workout.current
+        if not workout.adjust(value.id):
+            opening = turn.script(f"adjust.limit_{value.id}")
+        else:
+            opening = turn.script(f"adjust.{value.id}")
+            if step is not None:
+                variation = step.info.easier if value.id == "easier" else step.info.harder
+                turn.coach.say(opening, f"adjust.variation_{value.id}", name=variation.name, how=variation.how)
+        return turn.perform(opening)

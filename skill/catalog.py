@@ -1,0 +1,266 @@
+"""The exercise catalog: typed, frozen, validated when loaded from ``data/catalog.toml``."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+CATALOG_PATH = Path(__file__).parent / "data" / "catalog.toml"
+CONTRACT_IDS = frozenset(
+    {
+        "glute_bridge", "plank", "side_plank", "reverse_plank", "superman", "deadlift",
+        "pull_up", "lat_pulldown", "bent_over_row", "seated_row",
+    }
+)  # fmt: skip
+_SPOKEN = re.compile(r"^[A-Za-z][A-Za-z ,.'?!:;-]*$")
+
+
+class CatalogError(ValueError):
+    """The catalog data is wrong; the message names the exercise and the field."""
+
+
+class Area(StrEnum):
+    LOWER_BACK = "lower_back"
+    UPPER_BACK = "upper_back"
+    FULL_BACK = "full_back"
+
+
+class Level(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class Place(StrEnum):
+    HOME = "home"
+    GYM = "gym"
+
+
+class Mode(StrEnum):
+    HOLD = "hold"
+    REPS = "reps"
+
+
+def _spoken(owner: str, name: str, text: str) -> None:
+    if not isinstance(text, str) or not _SPOKEN.match(text):
+        raise CatalogError(f"{owner}: {name} must be plain spoken text, got {text!r}")
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """Seconds for each phase of one rep: lift, hold at the top, lower."""
+
+    lift: float
+    hold: float
+    lower: float
+
+    def __post_init__(self) -> None:
+        if min(self.lift, self.hold, self.lower) < 0 or self.lift + self.lower <= 0 or self.seconds > 20:
+            raise ValueError(f"implausible tempo {self.lift}-{self.hold}-{self.lower}")
+
+    @property
+    def seconds(self) -> float:
+        return self.lift + self.hold + self.lower
+
+    def __str__(self) -> str:
+        return "-".join(f"{v:g}" for v in (self.lift, self.hold, self.lower))
+
+    @classmethod
+    def parse(cls, text: str) -> Tempo:
+        parts = str(text).split("-")
+        if len(parts) != 3:
+            raise ValueError(f"tempo must look like 2-1-2, not {text!r}")
+        try:
+            lift, hold, lower = (float(p) for p in parts)
+        except ValueError:
+            raise ValueError(f"tempo must look like 2-1-2, not {text!r}") from None
+        return cls(lift, hold, lower)
+
+
+@dataclass(frozen=True)
+class Dose:
+    """How much of an exercise at one level: sets, and a hold or reps at a tempo, then rest."""
+
+    sets: int
+    rest_seconds: int
+    hold_seconds: int | None = None
+    reps: int | None = None
+    tempo: Tempo | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.sets <= 5:
+            raise ValueError(f"sets must be 1 to 5, not {self.sets}")
+        if not 10 <= self.rest_seconds <= 120:
+            raise ValueError(f"rest must be 10 to 120 seconds, not {self.rest_seconds}")
+        if self.hold_seconds is not None and (not 10 <= self.hold_seconds <= 90 or self.hold_seconds % 5):
+            raise ValueError(f"hold must be a multiple of 5 from 10 to 90 seconds, not {self.hold_seconds}")
+        if self.reps is not None and not 3 <= self.reps <= 20:
+            raise ValueError(f"reps must be 3 to 20, not {self.reps}")
+
+
+@dataclass(frozen=True)
+class Variation:
+    name: str
+    how: str
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise and everything the coach says and plans about it."""
+
+    id: str
+    name: str
+    synonyms: tuple[str, ...]
+    region: Area
+    benefit: str
+    muscles: tuple[str, ...]
+    places: frozenset[Place]
+    equipment: Mapping[Place, str]
+    mode: Mode
+    sides: int
+    doses: Mapping[Level, Dose]
+    setup: str
+    cues: tuple[str, ...]
+    hold_cues: tuple[str, ...]
+    mistake: str
+    safety: str | None
+    easier: Variation
+    harder: Variation
+    grips: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        where = f"exercise {self.id!r}"
+        if self.region not in (Area.LOWER_BACK, Area.UPPER_BACK):
+            raise CatalogError(f"{where}: region must be lower_back or upper_back")
+        if self.sides not in (1, 2):
+            raise CatalogError(f"{where}: sides must be 1 or 2")
+        if not self.places or set(self.equipment) != set(self.places):
+            raise CatalogError(f"{where}: equipment must be given for exactly its places")
+        if set(self.doses) != set(Level):
+            raise CatalogError(f"{where}: doses needs beginner, intermediate and advanced")
+        for level, dose in self.doses.items():
+            holds = dose.hold_seconds is not None and dose.reps is None and dose.tempo is None
+            reps = dose.reps is not None and dose.tempo is not None and dose.hold_seconds is None
+            if (self.mode is Mode.HOLD and not holds) or (self.mode is Mode.REPS and not reps):
+                raise CatalogError(f"{where}: doses.{level} does not fit mode {self.mode}")
+        if len(self.cues) < 3:
+            raise CatalogError(f"{where}: cues needs at least three form cues")
+        if len(self.hold_cues) < 2:
+            raise CatalogError(f"{where}: hold_cues needs at least two")
+        for name in ("name", "benefit", "setup", "mistake"):
+            _spoken(where, name, getattr(self, name))
+        for text in (*self.cues, *self.hold_cues, *self.synonyms, *self.grips):
+            _spoken(where, "cues, hold_cues, synonyms and grips", text)
+        for variation in (self.easier, self.harder):
+            _spoken(where, "easier and harder", variation.name)
+            _spoken(where, "easier and harder", variation.how)
+        if self.safety is not None:
+            _spoken(where, "safety", self.safety)
+
+    def dose(self, level: Level) -> Dose:
+        return self.doses[Level(level)]
+
+    def available_at(self, place: Place) -> bool:
+        return Place(place) in self.places
+
+
+def _required(raw: Mapping[str, Any], key: str, where: str) -> Any:
+    if key not in raw:
+        raise CatalogError(f"{where}: missing field {key!r}")
+    return raw[key]
+
+
+def _exercise(raw: Mapping[str, Any]) -> Exercise:
+    where = f"exercise {raw.get('id', '?')!r}"
+    try:
+        places = frozenset(Place(p) for p in _required(raw, "places", where))
+        doses = {}
+        for level, dose in _required(raw, "doses", where).items():
+            tempo = Tempo.parse(dose["tempo"]) if "tempo" in dose else None
+            doses[Level(level)] = Dose(
+                sets=dose["sets"],
+                rest_seconds=dose["rest_seconds"],
+                hold_seconds=dose.get("hold_seconds"),
+                reps=dose.get("reps"),
+                tempo=tempo,
+            )
+        return Exercise(
+            id=_required(raw, "id", where),
+            name=_required(raw, "name", where),
+            synonyms=tuple(raw.get("synonyms", ())),
+            region=Area(_required(raw, "region", where)),
+            benefit=_required(raw, "benefit", where),
+            muscles=tuple(_required(raw, "muscles", where)),
+            places=places,
+            equipment=MappingProxyType({Place(k): v for k, v in _required(raw, "equipment", where).items()}),
+            mode=Mode(_required(raw, "mode", where)),
+            sides=_required(raw, "sides", where),
+            doses=MappingProxyType(doses),
+            setup=_required(raw, "setup", where),
+            cues=tuple(_required(raw, "cues", where)),
+            hold_cues=tuple(_required(raw, "hold_cues", where)),
+            mistake=_required(raw, "mistake", where),
+            safety=raw.get("safety"),
+            easier=Variation(**_required(raw, "easier", where)),
+            harder=Variation(**_required(raw, "harder", where)),
+            grips=tuple(raw.get("grips", ())),
+        )
+    except CatalogError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
+        raise CatalogError(f"{where}: {error}") from None
+
+
+def load_catalog(path: Path | None = None) -> dict[str, Exercise]:
+    """Read and validate the catalog; ``CatalogError`` says what is wrong and where."""
+    source = path or CATALOG_PATH
+    try:
+        with source.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise CatalogError(f"cannot read {source}: {error}") from None
+    exercises = [_exercise(item) for item in raw.get("exercise", [])]
+    catalog = {exercise.id: exercise for exercise in exercises}
+    if len(catalog) != len(exercises):
+        raise CatalogError("exercise ids must be unique")
+    if set(catalog) != CONTRACT_IDS:
+        raise CatalogError(f"exercise ids must be exactly {sorted(CONTRACT_IDS)}")
+    words: dict[str, str] = {}
+    for exercise in exercises:
+        for phrase in (exercise.name, *exercise.synonyms):
+            owner = words.setdefault(phrase.lower(), exercise.id)
+            if owner != exercise.id:
+                raise CatalogError(f"exercise {exercise.id!r}: synonym {phrase!r} also names {owner!r}")
+    return catalog
+
+
+CATALOG: Mapping[str, Exercise] = MappingProxyType(load_catalog())
+
+
+def get(exercise_id: str) -> Exercise:
+    try:
+        return CATALOG[exercise_id]
+    except KeyError:
+        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(CATALOG)}") from None
+
+
+def exercises_for(area: Area | str, place: Place | str) -> list[Exercise]:
+    """The exercises of a routine, in order; a full back routine alternates lower and upper."""
+    area, place = Area(area), Place(place)
+    lower = [e for e in CATALOG.values() if e.region is Area.LOWER_BACK and e.available_at(place)]
+    upper = [e for e in CATALOG.values() if e.region is Area.UPPER_BACK and e.available_at(place)]
+    if area is Area.LOWER_BACK:
+        return lower
+    if area is Area.UPPER_BACK:
+        return upper
+    # Spread the smaller group evenly through the larger one, starting with the lower back.
+    spread = [((i + 0.5) / len(group), g, e) for g, group in enumerate((lower, upper)) for i, e in enumerate(group)]
+    return [exercise for _, _, exercise in sorted(spread, key=lambda item: (item[0], item[1]))]

@@ -1,0 +1,97 @@
+"""Every sentence the coach says, looked up by a dotted key in keyed locale data.
+
+The phrases live in ``skill/locale/<lang>/dialog.toml``; a key may have several variants.
+``en-US`` falls back to ``en``. Handler and coach code never hold spoken sentences.
+"""
+
+from __future__ import annotations
+
+import string
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+DEFAULT_LANGUAGE = "en"
+
+
+class DialogError(LookupError):
+    """A dialog key or a placeholder is missing."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """One thing the coach says, with the key it came from (tests can assert on either)."""
+
+    key: str
+    text: str
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, tuple[str, ...]]:
+    flat: dict[str, tuple[str, ...]] = {}
+    for name, value in table.items():
+        key = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, key + "."))
+        elif isinstance(value, str):
+            flat[key] = (value,)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            flat[key] = tuple(value)
+        else:
+            raise DialogError(f"dialog key {key!r} must be a string or a list of strings")
+    return flat
+
+
+@cache
+def _load_language(language: str) -> dict[str, tuple[str, ...]]:
+    path = LOCALE_DIR / language / "dialog.toml"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        return _flatten(tomllib.load(handle))
+
+
+def placeholders(template: str) -> set[str]:
+    """The ``{name}`` fields a template needs."""
+    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
+
+
+class Dialog:
+    """Phrases for one locale, e.g. ``Dialog("en-GB")`` (falls back to ``en``)."""
+
+    def __init__(self, locale: str = "en-US") -> None:
+        self.locale = locale
+        language = locale.split("-")[0].lower() or DEFAULT_LANGUAGE
+        merged = dict(_load_language(DEFAULT_LANGUAGE))
+        merged.update(_load_language(language))
+        merged.update(_load_language(locale.replace("-", "_")))
+        self._phrases = merged
+
+    def keys(self) -> set[str]:
+        return set(self._phrases)
+
+    def variants(self, key: str) -> tuple[str, ...]:
+        try:
+            return self._phrases[key]
+        except KeyError:
+            raise DialogError(f"no dialog for key {key!r} in {self.locale}") from None
+
+    def phrase(self, key: str, seed: int = 0, **data: object) -> Phrase:
+        """The phrase for ``key``; ``seed`` picks a variant deterministically."""
+        options = self.variants(key)
+        template = options[seed % len(options)]
+        try:
+            return Phrase(key, template.format(**data))
+        except (KeyError, IndexError) as error:
+            raise DialogError(f"dialog {key!r} needs {error}") from None
+
+    def text(self, key: str, seed: int = 0, **data: object) -> str:
+        return self.phrase(key, seed, **data).text
+
+
+@cache
+def dialog_for(locale: str) -> Dialog:
+    """A cached ``Dialog`` for a locale."""
+    return Dialog(locale)

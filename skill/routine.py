@@ -1,0 +1,108 @@
+"""A planned routine: ordered steps of exercises with their dose, and its planned length."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Place, Tempo
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise of a routine: sets of holds (seconds) or reps at a tempo, then rest."""
+
+    exercise: str
+    sets: int
+    sides: int
+    hold_seconds: int | None
+    reps: int | None
+    tempo: str | None
+    rest_seconds: int
+
+    def __post_init__(self) -> None:
+        if self.exercise not in CATALOG:
+            raise ValueError(f"unknown exercise {self.exercise!r}")
+        if not 1 <= self.sets <= 10 or self.sides not in (1, 2):
+            raise ValueError(f"bad sets/sides for {self.exercise}: {self.sets}/{self.sides}")
+        if (self.hold_seconds is None) == (self.reps is None):
+            raise ValueError(f"{self.exercise} needs either hold seconds or reps")
+        if self.hold_seconds is not None and not 3 <= self.hold_seconds <= 300:
+            raise ValueError(f"bad hold for {self.exercise}: {self.hold_seconds}")
+        if self.reps is not None:
+            if not 1 <= self.reps <= 50 or self.tempo is None:
+                raise ValueError(f"bad reps or tempo for {self.exercise}")
+            Tempo.parse(self.tempo)
+        if not 0 <= self.rest_seconds <= 300:
+            raise ValueError(f"bad rest for {self.exercise}: {self.rest_seconds}")
+
+    @property
+    def info(self) -> Exercise:
+        return CATALOG[self.exercise]
+
+    @property
+    def is_hold(self) -> bool:
+        return self.hold_seconds is not None
+
+    @property
+    def rep_seconds(self) -> float:
+        """Seconds one rep takes at this step's tempo (0 for holds)."""
+        return Tempo.parse(self.tempo).seconds if self.tempo else 0.0
+
+    @property
+    def work_seconds(self) -> float:
+        """Seconds of one side of one set."""
+        if self.hold_seconds is not None:
+            return float(self.hold_seconds)
+        return (self.reps or 0) * self.rep_seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Step:
+        return cls(
+            exercise=str(raw["exercise"]),
+            sets=int(raw["sets"]),
+            sides=int(raw["sides"]),
+            hold_seconds=None if raw.get("hold_seconds") is None else int(raw["hold_seconds"]),
+            reps=None if raw.get("reps") is None else int(raw["reps"]),
+            tempo=None if raw.get("tempo") is None else str(raw["tempo"]),
+            rest_seconds=int(raw["rest_seconds"]),
+        )
+
+    @classmethod
+    def from_exercise(cls, exercise: Exercise, level: Level) -> Step:
+        dose = exercise.dose(level)
+        hold = exercise.mode is Mode.HOLD
+        return cls(
+            exercise=exercise.id,
+            sets=dose.sets,
+            sides=exercise.sides,
+            hold_seconds=dose.hold_seconds if hold else None,
+            reps=None if hold else dose.reps,
+            tempo=None if hold or dose.tempo is None else str(dose.tempo),
+            rest_seconds=dose.rest_seconds,
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The routine the coach will run, and how long it takes with everything the coach says."""
+
+    area: Area
+    level: Level
+    place: Place
+    minutes: int | None
+    steps: tuple[Step, ...]
+    total_seconds: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "area": self.area.value,
+            "level": self.level.value,
+            "place": self.place.value,
+            "minutes": self.minutes,
+            "total_seconds": self.total_seconds,
+            "steps": [step.to_dict() for step in self.steps],
+        }

@@ -1,0 +1,378 @@
+"""The workout as an explicit, serializable state machine.
+
+A ``WorkoutState`` lives in Alexa session attributes and in storage as a small JSON dict.
+Handlers only translate requests into its transitions: start, settle (how far the last
+reply got), next, skip, previous, repeat, pause, resume, start over, adjust, finish.
+Anything invalid or stale from storage or the client is detected by ``load_state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from skill.routine import Plan, Step
+from skill.speech import Window
+
+STATE_VERSION = 1
+# Seconds between a request's timestamp and the moment its reply starts playing, plus the
+# time a person takes to say a command after interrupting: subtracted when estimating how
+# far a reply got before the next request arrived.
+REPLY_LAG_SECONDS = 2.0
+# A hold interrupted with less than this left counts as finished.
+MIN_REMAINING_SECONDS = 3.0
+STATUSES = ("active", "paused", "finished")
+RESULTS = (None, "done", "skipped")
+
+
+class StateError(ValueError):
+    """Stored or client-sent workout state that cannot be trusted."""
+
+
+def parse_timestamp(value: str | datetime) -> datetime:
+    """A timezone-aware UTC datetime from an Alexa ISO-8601 timestamp."""
+    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC)
+
+
+def format_timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the workout stands: the next set to do, and what is left of a hold cut short."""
+
+    step: int = 0
+    set: int = 0
+    side: int = 0
+    remaining: float | None = None
+
+    def to_list(self) -> list[Any]:
+        return [self.step, self.set, self.side, self.remaining]
+
+    @classmethod
+    def from_list(cls, raw: Any) -> Position:
+        step, set_, side, remaining = raw
+        pos = cls(int(step), int(set_), int(side), None if remaining is None else float(remaining))
+        if min(pos.step, pos.set, pos.side) < 0 or (pos.remaining is not None and pos.remaining <= 0):
+            raise StateError(f"bad position {raw!r}")
+        return pos
+
+
+@dataclass(frozen=True)
+class Block:
+    """The reply being performed: when it started, where it starts and ends, its windows."""
+
+    ts: str
+    start: Position
+    end: Position
+    duration: float
+    windows: tuple[Window, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ts": self.ts,
+            "start": self.start.to_list(),
+            "end": self.end.to_list(),
+            "duration": round(self.duration, 3),
+            "windows": [w.to_list() for w in self.windows],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Block:
+        parse_timestamp(raw["ts"])
+        return cls(
+            ts=str(raw["ts"]),
+            start=Position.from_list(raw["start"]),
+            end=Position.from_list(raw["end"]),
+            duration=float(raw["duration"]),
+            windows=tuple(Window.from_list(w) for w in raw["windows"]),
+        )
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One finished (or stopped) workout, for progress and streaks."""
+
+    date: str
+    area: str
+    level: str
+    place: str
+    minutes: int | None
+    completed: int
+    skipped: int
+    seconds: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> HistoryRecord:
+        datetime.strptime(str(raw["date"]), "%Y-%m-%d")
+        return cls(
+            date=str(raw["date"]),
+            area=str(raw["area"]),
+            level=str(raw["level"]),
+            place=str(raw["place"]),
+            minutes=None if raw.get("minutes") is None else int(raw["minutes"]),
+            completed=int(raw["completed"]),
+            skipped=int(raw["skipped"]),
+            seconds=int(raw["seconds"]),
+        )
+
+
+@dataclass
+class WorkoutState:
+    """A workout in progress. Mutated in place by its transitions; ``to_dict`` for storage."""
+
+    area: str
+    level: str
+    place: str
+    minutes: int | None
+    steps: list[Step]
+    started: str
+    pos: Position = field(default_factory=Position)
+    results: list[str | None] = field(default_factory=list)
+    status: str = "active"
+    difficulty: int = 0
+    seconds: float = 0.0
+    block: Block | None = None
+    last_start: Position | None = None
+
+    # ----- creation and storage -------------------------------------------------------
+    @classmethod
+    def start(cls, plan: Plan, now: datetime) -> WorkoutState:
+        return cls(
+            area=plan.area.value,
+            level=plan.level.value,
+            place=plan.place.value,
+            minutes=plan.minutes,
+            steps=list(plan.steps),
+            started=format_timestamp(now),
+            results=[None] * len(plan.steps),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": STATE_VERSION,
+            "area": self.area,
+            "level": self.level,
+            "place": self.place,
+            "minutes": self.minutes,
+            "steps": [s.to_dict() for s in self.steps],
+            "started": self.started,
+            "pos": self.pos.to_list(),
+            "results": list(self.results),
+            "status": self.status,
+            "difficulty": self.difficulty,
+            "seconds": round(self.seconds, 3),
+            "block": self.block.to_dict() if self.block else None,
+            "last_start": self.last_start.to_list() if self.last_start else None,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> WorkoutState:
+        """Rebuild a state from storage; ``StateError`` if anything is off."""
+        if not isinstance(raw, dict):
+            raise StateError("workout state is not an object")
+        if raw.get("v") != STATE_VERSION:
+            raise StateError(f"workout state version {raw.get('v')!r} is not {STATE_VERSION}")
+        try:
+            state = cls(
+                area=str(raw["area"]),
+                level=str(raw["level"]),
+                place=str(raw["place"]),
+                minutes=None if raw.get("minutes") is None else int(raw["minutes"]),
+                steps=[Step.from_dict(s) for s in raw["steps"]],
+                started=str(raw["started"]),
+                pos=Position.from_list(raw["pos"]),
+                results=list(raw["results"]),
+                status=str(raw["status"]),
+                difficulty=int(raw["difficulty"]),
+                seconds=float(raw["seconds"]),
+                block=Block.from_dict(raw["block"]) if raw.get("block") else None,
+                last_start=Position.from_list(raw["last_start"]) if raw.get("last_start") else None,
+            )
+            parse_timestamp(state.started)
+        except StateError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise StateError(f"workout state is damaged: {error}") from None
+        state._validate()
+        return state
+
+    def _validate(self) -> None:
+        count = len(self.steps)
+        if not count:
+            raise StateError("workout has no steps")
+        if len(self.results) != count or any(r not in RESULTS for r in self.results):
+            raise StateError("workout results do not match its steps")
+        if self.status not in STATUSES or not -3 <= self.difficulty <= 3 or self.seconds < 0:
+            raise StateError("workout status is damaged")
+        for pos in filter(None, (self.pos, self.last_start, *self._block_positions())):
+            if pos.step > count or (pos.step < count and pos.set >= self.steps[pos.step].sets):
+                raise StateError(f"position {pos.to_list()} is outside the workout")
+            if pos.step < count and pos.side >= self.steps[pos.step].sides:
+                raise StateError(f"side {pos.side} is outside the workout")
+        if self.block and any(w.step >= count for w in self.block.windows):
+            raise StateError("block refers to a step outside the workout")
+
+    def _block_positions(self) -> tuple[Position, ...]:
+        return (self.block.start, self.block.end) if self.block else ()
+
+    # ----- queries --------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.pos.step >= len(self.steps)
+
+    @property
+    def current(self) -> Step | None:
+        return None if self.finished else self.steps[self.pos.step]
+
+    def remaining_steps(self) -> list[Step]:
+        return self.steps[self.pos.step :]
+
+    def count(self, result: str) -> int:
+        return sum(1 for r in self.results if r == result)
+
+    # ----- transitions ----------------------------------------------------------------
+    def begin_block(self, windows: list[Window], end: Position, duration: float, now: datetime) -> None:
+        """Record the reply that starts playing now, covering ``pos`` up to ``end``."""
+        self.status = "active"
+        self.last_start = self.pos
+        self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows))
+
+    def settle(self, now: datetime) -> bool:
+        """Work out how far the last reply got before this request; True if it was cut short."""
+        block, self.block = self.block, None
+        if block is None:
+            return False
+        elapsed = (now - parse_timestamp(block.ts)).total_seconds() - REPLY_LAG_SECONDS
+        if elapsed >= block.duration - 0.5 or not block.windows:
+            self._mark_done(block.start.step, block.end.step)
+            self.pos = block.end
+            self.seconds += block.duration
+            return False
+        elapsed = max(elapsed, 0.0)
+        self.seconds += elapsed
+        window = max((w for w in block.windows if w.start <= elapsed), default=block.windows[0], key=lambda w: w.start)
+        self.pos = self._position_in(window, elapsed, block.start)
+        self._mark_done(block.start.step, self.pos.step)
+        return True
+
+    def _position_in(self, window: Window, elapsed: float, start: Position) -> Position:
+        step = self.steps[window.step]
+        if window.kind == "intro":
+            return start if start.step == window.step else Position(window.step)
+        if window.kind == "switch":
+            return Position(window.step, window.set, window.side)
+        if window.kind == "work":
+            left = window.end - elapsed
+            if step.is_hold and left >= MIN_REMAINING_SECONDS:
+                return Position(window.step, window.set, window.side, round(left, 1))
+            if not step.is_hold and left >= MIN_REMAINING_SECONDS:
+                return Position(window.step, window.set, window.side)
+            if window.side + 1 < step.sides:
+                return Position(window.step, window.set, window.side + 1)
+        return self._after_set(window.step, window.set)
+
+    def _after_set(self, step_index: int, set_index: int) -> Position:
+        if set_index + 1 < self.steps[step_index].sets:
+            return Position(step_index, set_index + 1)
+        return Position(step_index + 1)
+
+    def _mark_done(self, first: int, upto: int) -> None:
+        for index in range(first, min(upto, len(self.steps))):
+            if self.results[index] is None:
+                self.results[index] = "done"
+
+    def next(self) -> None:
+        """The person is done with what they were doing: move to the next exercise if mid-way."""
+        if self.finished:
+            return
+        if self.pos.set or self.pos.side or self.pos.remaining:
+            self.results[self.pos.step] = "done"
+            self.pos = Position(self.pos.step + 1)
+
+    def skip(self) -> None:
+        """Skip the current exercise; it is recorded as skipped."""
+        if not self.finished:
+            self.results[self.pos.step] = "skipped"
+            self.pos = Position(self.pos.step + 1)
+
+    def previous(self) -> None:
+        """Go back to the start of the previous exercise (or this one's start if it's the first)."""
+        target = (
+            self.pos.step - 1
+            if (self.pos.set == 0 and self.pos.side == 0 and not self.pos.remaining)
+            else self.pos.step
+        )
+        target = max(0, min(target, len(self.steps) - 1))
+        for index in range(target, len(self.steps)):
+            self.results[index] = None if index >= target and index <= self.pos.step else self.results[index]
+        self.pos = Position(target)
+
+    def repeat(self) -> None:
+        """Go back to where the last reply started."""
+        if self.last_start is not None:
+            self.pos = self.last_start
+
+    def pause(self) -> None:
+        self.status = "paused"
+
+    def resume(self) -> None:
+        self.status = "active"
+
+    def start_over(self) -> None:
+        self.pos = Position()
+        self.results = [None] * len(self.steps)
+        self.seconds = 0.0
+        self.status = "active"
+        self.block = None
+
+    def adjust(self, direction: str) -> bool:
+        """Easier or harder from here on; False when already at the limit."""
+        from skill.planning import adjust_step
+
+        change = 1 if direction == "harder" else -1
+        if not -3 <= self.difficulty + change <= 3:
+            return False
+        first = self.pos.step
+        self.steps = self.steps[:first] + [adjust_step(s, direction) for s in self.steps[first:]]
+        self.difficulty += change
+        if self.pos.step < len(self.steps):
+            step = self.steps[self.pos.step]
+            remaining = self.pos.remaining
+            if remaining is not None and step.hold_seconds is not None:
+                remaining = min(remaining, float(step.hold_seconds))
+            self.pos = replace(self.pos, set=min(self.pos.set, step.sets - 1), remaining=remaining)
+        return True
+
+    def finish(self, now: datetime) -> HistoryRecord:
+        """End the workout and produce its history record."""
+        self.status = "finished"
+        self.block = None
+        return HistoryRecord(
+            date=parse_timestamp(now).date().isoformat(),
+            area=self.area,
+            level=self.level,
+            place=self.place,
+            minutes=self.minutes,
+            completed=self.count("done"),
+            skipped=self.count("skipped"),
+            seconds=round(self.seconds),
+        )
+
+
+def load_state(raw: Any) -> WorkoutState | None:
+    """A workout state from storage or the client, or None if it is missing or damaged."""
+    if raw is None:
+        return None
+    try:
+        return WorkoutState.from_dict(raw)
+    except StateError:
+        return None

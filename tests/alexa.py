@@ -1,0 +1,168 @@
+"""A test double for the person and the Echo: sends envelopes exactly as Alexa does to the
+real ``lambda_handler``, carries session attributes, keeps time, and reads the speech back."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ask_sdk_core.serialize import DefaultSerializer
+from ask_sdk_model import ResponseEnvelope
+
+from local_runner import envelopes
+from skill.speech import ssml_problems, timeline_from_ssml
+from skill.workout import REPLY_LAG_SECONDS
+
+ROOT = Path(__file__).resolve().parents[1]
+SLOT_TYPES = {
+    "area": "BACK_AREA",
+    "level": "LEVEL",
+    "place": "PLACE",
+    "duration": "AMAZON.DURATION",
+    "exercise": "EXERCISE",
+    "direction": "DIRECTION",
+}
+
+
+def load_lambda_handler() -> Any:
+    spec = importlib.util.spec_from_file_location("lambda_function", ROOT / "lambda" / "lambda_function.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+_HANDLER: Any = None
+
+
+def lambda_handler() -> Any:
+    global _HANDLER
+    if _HANDLER is None:
+        _HANDLER = load_lambda_handler()
+    return _HANDLER
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """A slot value Alexa heard but could not resolve (ER_SUCCESS_NO_MATCH)."""
+
+    heard: str
+
+
+@dataclass
+class Heard:
+    """What the person heard in one reply."""
+
+    ssml: str
+    text: str
+    duration: float
+    ends_session: bool
+    reprompt: str | None
+    attributes: dict[str, Any]
+
+    def __contains__(self, words: str) -> bool:
+        return words.lower() in self.text.lower()
+
+
+class Alexa:
+    """One person talking to the skill through Alexa, with a clock of their own."""
+
+    def __init__(self, locale: str = "en-US", user: str | None = None, start: datetime | None = None) -> None:
+        self.locale = locale
+        self.user = user or f"amzn1.ask.account.test-{uuid.uuid4()}"
+        self.now = start or datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+        self.session: str | None = None
+        self.attributes: dict[str, Any] = {}
+        self.last: Heard | None = None
+        self.handler = lambda_handler()
+        self._reply_started = self.now
+
+    # ----- what the person does ------------------------------------------------------
+    def open(self) -> Heard:
+        self.session = None
+        return self._send(envelopes.launch_request())
+
+    def say(self, intent: str, **slots: str | Unresolved) -> Heard:
+        """Say something after the last reply has played out."""
+        return self._send(envelopes.intent_request(intent, self._slots(slots)))
+
+    def interrupt(self, after: float, intent: str, **slots: str | Unresolved) -> Heard:
+        """Say "Alexa, ..." ``after`` seconds into the last reply."""
+        assert self.last is not None
+        self.now = self._reply_started + timedelta(seconds=after + REPLY_LAG_SECONDS)
+        return self._send(envelopes.intent_request(intent, self._slots(slots)), listened=False)
+
+    def leave(self) -> None:
+        """Walk away: the session times out."""
+        if self.session:
+            self._send(envelopes.session_ended_request("EXCEEDED_MAX_REPROMPTS"))
+        self.session = None
+
+    def wait(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+    # ----- plumbing ------------------------------------------------------------------
+    def _slots(self, slots: dict[str, str | Unresolved]) -> dict[str, Any]:
+        built = {}
+        for name, value in slots.items():
+            kind = SLOT_TYPES[name]
+            if isinstance(value, Unresolved):
+                built[name] = envelopes.slot_json(name, value.heard, kind, None)
+            elif kind.startswith("AMAZON."):
+                built[name] = envelopes.slot_json(name, value, kind, None)
+            else:
+                built[name] = envelopes.slot_json(name, value.replace("_", " "), kind, value)
+        return built
+
+    def _send(self, request: dict[str, Any], listened: bool = True) -> Heard:
+        if listened and self.last is not None:
+            self.now = max(self.now, self._reply_started + timedelta(seconds=self.last.duration + 1))
+        new = self.session is None
+        if new:
+            self.session = f"amzn1.echo-api.session.{uuid.uuid4()}"
+            self.attributes = {}
+        event = envelopes.envelope(
+            request,
+            user_id=self.user,
+            session_id=self.session,
+            new=new,
+            attributes=self.attributes,
+            locale=self.locale,
+            moment=self.now,
+        )
+        event = json.loads(json.dumps(event))
+        raw = self.handler(event, None)
+        heard = check_response(raw)
+        self._reply_started = self.now
+        if heard.ends_session:
+            self.session = None
+            self.attributes = {}
+        else:
+            self.attributes = heard.attributes
+        self.last = heard
+        return heard
+
+
+def check_response(raw: dict[str, Any]) -> Heard:
+    """Everything Alexa itself would check on a response; returns what the person hears."""
+    json.dumps(raw)
+    envelope = DefaultSerializer().deserialize(json.dumps(raw), ResponseEnvelope)
+    assert envelope is not None and envelope.version == "1.0"
+    response = raw.get("response") or {}
+    speech = (response.get("outputSpeech") or {}).get("ssml")
+    ends = response.get("shouldEndSession") is not False
+    reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+    if speech is None:
+        return Heard("", "", 0.0, True, None, raw.get("sessionAttributes") or {})
+    assert ssml_problems(speech) == [], ssml_problems(speech)
+    if not ends:
+        assert reprompt, "a reply that expects an answer carries a reprompt"
+        assert ssml_problems(reprompt) == []
+    timeline = timeline_from_ssml(speech)
+    text = " ".join(segment.text for segment in timeline.segments)
+    return Heard(speech, text, timeline.duration, ends, reprompt, raw.get("sessionAttributes") or {})

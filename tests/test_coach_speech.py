@@ -1,0 +1,111 @@
+"""Every reply of every routine: well-formed SSML within Alexa's limits, holds that add up."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from skill.catalog import Area, Level, Place
+from skill.coach import Coach, workout_scripts
+from skill.planning import plan_routine
+from skill.speech import ssml_problems, timeline_from_ssml
+from skill.workout import WorkoutState
+
+START = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+ROUTINES = [
+    (area, level, place, minutes)
+    for area, level, place in itertools.product(Area, Level, Place)
+    for minutes in (None, 5, 20, 60)
+]
+
+
+def _state(area: Area, level: Level, place: Place, minutes: int | None) -> WorkoutState:
+    return WorkoutState.start(plan_routine(area, level, place, minutes), START)
+
+
+@pytest.mark.parametrize(("area", "level", "place", "minutes"), ROUTINES)
+def test_every_reply_is_valid_ssml_within_limits(area: Area, level: Level, place: Place, minutes: int | None) -> None:
+    state = _state(area, level, place, minutes)
+    for script in workout_scripts(state, first_time=True):
+        ssml = script.to_ssml()
+        assert ssml_problems(ssml) == [], ssml_problems(ssml)
+
+
+@pytest.mark.parametrize(("area", "level", "place", "minutes"), ROUTINES[::5])
+def test_holds_take_exactly_their_planned_time(area: Area, level: Level, place: Place, minutes: int | None) -> None:
+    """Measured from the SSML alone: from the word that starts a hold to the word after it."""
+    state = _state(area, level, place, minutes)
+    checked = 0
+    for script in workout_scripts(state):
+        timeline = timeline_from_ssml(script.to_ssml())
+        for window in script.windows:
+            if window.kind != "work":
+                continue
+            assert any(abs(s.at - window.start) < 0.02 for s in timeline.segments), "work starts with a word"
+            after = [s for s in timeline.segments if s.at >= window.end - 0.01]
+            next_word = after[0].at if after else timeline.duration
+            assert next_word == pytest.approx(window.end, abs=0.02)
+            checked += 1
+    assert checked > 0
+
+
+def test_hold_is_counted_down_with_marks_a_cue_and_five_to_one() -> None:
+    state = WorkoutState.start(plan_routine(Area.LOWER_BACK, Level.INTERMEDIATE, Place.HOME), START)
+    plank = next(i for i, s in enumerate(state.steps) if s.exercise == "plank")
+    state.pos = state.pos.__class__(plank)
+    script, _ = Coach().block(state)
+    hold = next(w for w in script.windows if w.kind == "work")
+    said = [c for c in script.cues if hold.start <= c.at < hold.end]
+    keys = [c.key for c in said]
+    assert keys[0] == "hold.go"
+    assert "hold.cue" in keys
+    countdown = [c.text.rstrip(".").lower() for c in said if c.key == "count.number"]
+    assert countdown[-5:] == ["five", "four", "three", "two", "one"]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(said)]
+    assert max(gaps) <= 10.0
+
+
+def test_side_plank_switches_sides() -> None:
+    state = WorkoutState.start(plan_routine(Area.LOWER_BACK, Level.BEGINNER, Place.HOME), START)
+    side = next(i for i, s in enumerate(state.steps) if s.exercise == "side_plank")
+    state.pos = state.pos.__class__(side)
+    script, _ = Coach().block(state)
+    assert "side.switch" in script.said_keys()
+    sides = {w.side for w in script.windows if w.kind == "work" and w.step == side}
+    assert sides == {0, 1}
+
+
+def test_rows_rotate_grips_across_sets() -> None:
+    state = WorkoutState.start(plan_routine(Area.UPPER_BACK, Level.ADVANCED, Place.GYM), START)
+    row = next(i for i, s in enumerate(state.steps) if s.exercise == "bent_over_row")
+    state.pos = state.pos.__class__(row)
+    said = []
+    while state.pos.step == row:
+        script, state.pos = Coach().block(state)
+        said.append(script.text().lower())
+    text = " ".join(said)
+    assert text.index("overhand") < text.index("underhand") < text.index("neutral")
+
+
+def test_first_timers_hear_the_safety_note_and_returning_users_do_not() -> None:
+    state = _state(Area.LOWER_BACK, Level.BEGINNER, Place.HOME, 10)
+    first = workout_scripts(state, first_time=True)[0]
+    again = workout_scripts(state, first_time=False)[0]
+    assert "workout.safety" in first.said_keys()
+    assert "workout.safety" not in again.said_keys()
+
+
+@pytest.mark.parametrize(("area", "place"), [(a, p) for a in Area for p in Place])
+def test_first_hold_begins_soon_after_start(area: Area, place: Place) -> None:
+    state = _state(area, Level.BEGINNER, place, 15)
+    script = workout_scripts(state, first_time=False)[0]
+    first_work = min(w.start for w in script.windows if w.kind == "work")
+    assert first_work <= 25.0
+
+
+def test_deadlift_carries_its_safety_note() -> None:
+    state = _state(Area.LOWER_BACK, Level.BEGINNER, Place.GYM, None)
+    text = " ".join(s.text() for s in workout_scripts(state)).lower()
+    assert "start light" in text

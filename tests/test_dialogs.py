@@ -1,0 +1,249 @@
+"""Conversations with the skill through the real lambda_handler, read as what people hear."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta
+
+import pytest
+
+from skill.catalog import CATALOG
+from skill.speech import Window
+from tests.alexa import Alexa, Unresolved
+
+
+def windows(heard) -> list[Window]:  # type: ignore[no-untyped-def]
+    block = (heard.attributes.get("workout") or {}).get("block") or {}
+    return [Window.from_list(w) for w in block.get("windows", [])]
+
+
+def finish_workout(alexa: Alexa, limit: int = 60):  # type: ignore[no-untyped-def]
+    heard = alexa.last
+    for _ in range(limit):
+        assert heard is not None
+        if heard.ends_session:
+            return heard
+        heard = alexa.say("AMAZON.NextIntent")
+    raise AssertionError("the workout never finished")
+
+
+def test_first_visit_welcomes_with_a_safety_note_and_waits_for_an_answer() -> None:
+    alexa = Alexa()
+    heard = alexa.open()
+    assert "welcome to strong back" in heard
+    assert "stop if anything hurts" in heard
+    assert not heard.ends_session and heard.reprompt
+
+
+def test_one_shot_upper_back_workout_of_ten_minutes() -> None:
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="upper_back", duration="PT10M")
+    assert "ten minute upper back workout" in heard
+    assert "exercise one of" in heard
+    assert any(w.kind == "work" for w in windows(heard))
+    assert not heard.ends_session
+
+
+@pytest.mark.parametrize("area", ["lower_back", "upper_back", "full_back"])
+@pytest.mark.parametrize("place", ["home", "gym"])
+def test_whole_workout_to_the_finish(area: str, place: str) -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area=area, place=place, level="intermediate")
+    end = finish_workout(alexa)
+    assert "workout done" in end or "your workout" in end
+    names = {e.name for e in CATALOG.values()}
+    assert not any(f"next up, {n}" in end.text.lower() for n in names)
+    progress = alexa.say("ProgressIntent")
+    assert "finished one workout" in progress
+
+
+def test_pause_mid_hold_and_resume_with_the_time_that_was_left() -> None:
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate")
+    hold = next(w for w in windows(first) if (w.kind == "work" and w.step > 0) or w.kind == "work")
+    plan_step = first.attributes["workout"]["steps"][hold.step]
+    name = CATALOG[plan_step["exercise"]].name
+    into = hold.seconds / 2 if plan_step["hold_seconds"] else 0.5
+    paused = alexa.interrupt(hold.start + into, "AMAZON.PauseIntent")
+    assert "paused" in paused and name in paused.text.lower()
+    assert not paused.ends_session
+    resumed = alexa.say("AMAZON.ResumeIntent")
+    first_work = windows(resumed)[1] if windows(resumed)[0].kind == "intro" else windows(resumed)[0]
+    assert first_work.step == hold.step and first_work.set == hold.set
+    if plan_step["hold_seconds"]:
+        assert first_work.seconds == pytest.approx(hold.seconds - into, abs=0.2)
+        assert "to go" in resumed or "left" in resumed
+
+
+def test_skip_is_recorded_in_the_summary() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="lower_back", duration="PT5M")
+    skipped = alexa.interrupt(3, "SkipExerciseIntent")
+    assert "skip" in skipped
+    end = finish_workout(alexa)
+    match = re.search(r"completed (\w+) of (\w+) exercises", end.text.lower())
+    assert match and match.group(1) != match.group(2)
+
+
+def test_describe_an_exercise_by_name_the_current_one_and_an_unknown_one() -> None:
+    alexa = Alexa()
+    side = alexa.say("DescribeExerciseIntent", exercise="side_plank")
+    assert "side plank" in side and len(side.text.split()) > 30
+    unknown = alexa.say("DescribeExerciseIntent", exercise=Unresolved("pilates"))
+    assert "pilates" in unknown and "glute bridge" in unknown and "seated row" in unknown
+    first = alexa.say("StartWorkoutIntent", area="upper_back", place="gym")
+    current = CATALOG[first.attributes["workout"]["steps"][0]["exercise"]]
+    how = alexa.interrupt(5, "DescribeExerciseIntent")
+    assert current.name in how.text.lower() and "resume" in how
+
+
+def test_easier_and_harder_change_the_dose_from_here_on() -> None:
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate")
+    before = first.attributes["workout"]["steps"]
+    easier = alexa.interrupt(2, "AdjustDifficultyIntent", direction="easier")
+    assert "easier" in easier
+    after = easier.attributes["workout"]["steps"]
+    assert any(
+        (a["hold_seconds"] or a["reps"]) < (b["hold_seconds"] or b["reps"]) for a, b in zip(after, before, strict=True)
+    )
+    which = alexa.say("AdjustDifficultyIntent")
+    assert "easier or harder" in which
+
+
+def test_status_says_what_is_left() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="full_back", place="gym")
+    status = alexa.interrupt(4, "WorkoutStatusIntent")
+    assert "set one of" in status and "to go" in status and "next up" in status
+    assert "resume" in status
+
+
+def test_stop_saves_and_next_day_resume_my_workout_carries_on() -> None:
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate")
+    alexa.say("AMAZON.NextIntent")
+    bye = alexa.say("AMAZON.StopIntent")
+    assert bye.ends_session and "progress is saved" in bye
+    alexa.wait(hours=20)
+    back = alexa.say("AMAZON.ResumeIntent")
+    assert "welcome back" in back
+    assert windows(back)[0].step > 0
+    assert back.attributes["workout"]["steps"] == first.attributes["workout"]["steps"]
+
+
+def test_opening_with_a_workout_in_progress_offers_to_resume() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="upper_back", place="gym")
+    alexa.say("AMAZON.StopIntent")
+    alexa.wait(hours=2)
+    hello = alexa.open()
+    assert "resume" in hello and "upper back" in hello
+    yes = alexa.say("AMAZON.YesIntent")
+    assert any(w.kind == "work" for w in windows(yes))
+
+
+def test_streak_over_consecutive_days() -> None:
+    alexa = Alexa()
+    for _ in range(3):
+        alexa.say("StartWorkoutIntent", area="lower_back", duration="PT5M")
+        finish_workout(alexa)
+        alexa.wait(days=1)
+    progress = alexa.say("ProgressIntent")
+    assert "three workouts" in progress and "three day streak" in progress
+
+
+def test_returning_users_do_not_hear_the_safety_note_again() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="lower_back", duration="PT5M")
+    finish_workout(alexa)
+    alexa.wait(days=1)
+    again = alexa.say("StartWorkoutIntent")
+    assert "stop if anything hurts" not in again
+    assert "lower back" in again  # remembers the last choice
+
+
+def test_commands_with_no_workout_running_offer_one() -> None:
+    alexa = Alexa()
+    for intent in ("AMAZON.NextIntent", "AMAZON.PauseIntent", "SkipExerciseIntent", "WorkoutStatusIntent"):
+        heard = alexa.say(intent)
+        assert "start" in heard and not heard.ends_session
+
+
+def test_not_understood_gets_help_that_fits() -> None:
+    alexa = Alexa()
+    assert "start a workout" in alexa.say("AMAZON.FallbackIntent")
+    alexa.say("StartWorkoutIntent")
+    during = alexa.interrupt(3, "AMAZON.FallbackIntent")
+    assert "paused" in during and "resume" in during
+    assert "next" in alexa.say("AMAZON.HelpIntent")
+
+
+def test_durations_out_of_range_are_clamped_and_said() -> None:
+    alexa = Alexa()
+    long = alexa.say("StartWorkoutIntent", duration="PT3H")
+    assert "at most an hour" in long
+    short = alexa.say("StartWorkoutIntent", duration="PT1M")
+    assert "at least five minutes" in short
+    odd = alexa.say("StartWorkoutIntent", duration="later")
+    assert "didn't catch how long" in odd
+
+
+def test_unknown_area_asks_which() -> None:
+    heard = Alexa().say("StartWorkoutIntent", area=Unresolved("neck"))
+    assert "neck" in heard and "lower back, upper back, or full back" in heard
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB", "en-CA", "en-AU", "en-IN"])
+def test_every_locale_coaches(locale: str) -> None:
+    heard = Alexa(locale=locale).say("StartWorkoutIntent", area="full_back")
+    assert "full back" in heard and not heard.ends_session
+
+
+def test_previous_repeat_and_start_over() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="lower_back", level="advanced")
+    second = alexa.say("AMAZON.NextIntent")
+    again = alexa.interrupt(1, "AMAZON.RepeatIntent")
+    assert windows(again)[0].step == windows(second)[0].step
+    back = alexa.say("AMAZON.PreviousIntent")
+    assert "going back" in back
+    over = alexa.say("AMAZON.StartOverIntent")
+    assert "starting over" in over and windows(over)[0].step == 0
+
+
+def test_session_end_keeps_progress() -> None:
+    alexa = Alexa()
+    alexa.say("StartWorkoutIntent", area="upper_back", place="home")
+    alexa.leave()
+    alexa.wait(minutes=30)
+    assert "resume" in alexa.open()
+
+
+def test_skill_id_is_enforced_when_set() -> None:
+    import tempfile
+    from datetime import datetime
+    from pathlib import Path
+
+    from ask_sdk_core.exceptions import AskSdkException
+    from skill.alexa.persistence import SQLitePersistenceAdapter
+
+    from local_runner import envelopes
+    from skill.alexa.builder import build_skill
+    from skill.alexa.invoke import invoke
+
+    skill = build_skill(
+        SQLitePersistenceAdapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
+    )
+    event = envelopes.envelope(
+        envelopes.launch_request(),
+        user_id="u",
+        session_id="s",
+        new=True,
+        attributes={},
+        locale="en-US",
+        moment=datetime.now(UTC),
+    )
+    with pytest.raises(AskSdkException):
+        invoke(skill, event)
+    assert timedelta(0) == timedelta(0)
