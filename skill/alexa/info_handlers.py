@@ -96,7 +96,7 @@ class WorkoutStatusIntentHandler(AbstractRequestHandler):
         script = turn.script(
             (
                 "status.current",
-                {"name": step.info.name, "number": ordinal(workout.pos.set + 1), "sets": spoken(step.sets)},
+                {"name": step.info.name, "number": spoken(workout.pos.set + 1), "sets": spoken(step.sets)},
             ),
             (
                 "status.left" if left != 1 else "status.left_one",
