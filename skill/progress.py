@@ -41,7 +41,7 @@ class UserData:
             for item in history[-HISTORY_LIMIT:]:
                 try:
                     data.history.append(HistoryRecord.from_dict(item))
-                except (KeyError, TypeError, ValueError, AttributeError):
+                except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
                     data.recovered = True
         elif history is not None:
             data.recovered = True
@@ -82,5 +82,5 @@ class Progress:
 def summarize(history: list[HistoryRecord], today: date) -> Progress:
     done = [record for record in history if record.completed]
     last = done[-1] if done else None
-    since = (today - date.fromisoformat(last.date)).days if last else None
+    since = max(0, (today - date.fromisoformat(last.date)).days) if last else None
     return Progress(len(done), streak(history, today), last, since)

@@ -7,9 +7,11 @@ including the words spoken inside it.
 
 from __future__ import annotations
 
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from typing import Any
 from xml.sax.saxutils import escape
 
 # Speaking-rate model, calibrated against espeak-ng at the local voice's rate (see
@@ -25,6 +27,15 @@ MAX_AUDIO_SECONDS = 240.0
 ALLOWED_TAGS = frozenset({"speak", "s", "p", "break"})
 
 _WORD = re.compile(r"[A-Za-z0-9']+")
+# Characters XML cannot carry (control characters, lone surrogates, non-characters).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text safe to speak: no characters XML can't carry, white space folded."""
+    return " ".join(_NOT_XML.sub(" ", text).split())
+
+
 _INNER_SENTENCE_END = re.compile(r"[.!?;:](?=\s+\S)")
 
 
@@ -69,11 +80,14 @@ class Window:
         return [self.kind, round(self.start, 3), round(self.seconds, 3), self.step, self.set, self.side]
 
     @classmethod
-    def from_list(cls, raw: list[object]) -> Window:
+    def from_list(cls, raw: Any) -> Window:
         kind, start, seconds, step, set_, side = raw
         if kind not in {"intro", "work", "switch", "rest"}:
             raise ValueError(f"unknown window kind {kind!r}")
-        return cls(str(kind), float(start), float(seconds), int(step), int(set_), int(side))  # type: ignore[arg-type]
+        numbers = [float(v) for v in (start, seconds, step, set_, side)]
+        if not all(math.isfinite(v) and 0 <= v <= 10_000 for v in numbers):
+            raise ValueError("window numbers out of range")
+        return cls(str(kind), numbers[0], numbers[1], int(numbers[2]), int(numbers[3]), int(numbers[4]))
 
 
 @dataclass
@@ -90,6 +104,7 @@ class Script:
 
     def say(self, text: str, key: str) -> None:
         """Say ``text`` now; the cursor moves past it."""
+        text = clean(text)
         if not text:
             return
         self.cues.append(Cue(self.cursor, text, key))
@@ -97,6 +112,7 @@ class Script:
 
     def say_at(self, at: float, text: str, key: str, gap: float = 0.1) -> bool:
         """Say ``text`` at an exact time, unless the previous phrase would still be running."""
+        text = clean(text)
         if at < self.cursor - 1e-6:
             return False
         if self.cues and at < self.cues[-1].end + gap - 1e-6 and at > self.cues[-1].end + 1e-6:

@@ -8,6 +8,7 @@ Anything invalid or stale from storage or the client is detected by ``load_state
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,14 @@ RESULTS = (None, "done", "skipped")
 
 class StateError(ValueError):
     """Stored or client-sent workout state that cannot be trusted."""
+
+
+def _number(value: Any, low: float, high: float) -> float:
+    """A finite float within bounds, or ``StateError``."""
+    number = float(value)
+    if not (math.isfinite(number) and low <= number <= high):
+        raise StateError(f"number {value!r} is out of range")
+    return number
 
 
 def parse_timestamp(value: str | datetime) -> datetime:
@@ -57,7 +66,7 @@ class Position:
     @classmethod
     def from_list(cls, raw: Any) -> Position:
         step, set_, side, remaining = raw
-        pos = cls(int(step), int(set_), int(side), None if remaining is None else float(remaining))
+        pos = cls(int(step), int(set_), int(side), None if remaining is None else _number(remaining, 0, 1000))
         if min(pos.step, pos.set, pos.side) < 0 or (pos.remaining is not None and pos.remaining <= 0):
             raise StateError(f"bad position {raw!r}")
         return pos
@@ -89,7 +98,7 @@ class Block:
             ts=str(raw["ts"]),
             start=Position.from_list(raw["start"]),
             end=Position.from_list(raw["end"]),
-            duration=float(raw["duration"]),
+            duration=_number(raw["duration"], 0, 1000),
             windows=tuple(Window.from_list(w) for w in raw["windows"]),
         )
 
@@ -113,6 +122,7 @@ class HistoryRecord:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> HistoryRecord:
         datetime.strptime(str(raw["date"]), "%Y-%m-%d")
+        _check_choices(str(raw["area"]), str(raw["level"]), str(raw["place"]))
         return cls(
             date=str(raw["date"]),
             area=str(raw["area"]),
@@ -193,19 +203,22 @@ class WorkoutState:
                 results=list(raw["results"]),
                 status=str(raw["status"]),
                 difficulty=int(raw["difficulty"]),
-                seconds=float(raw["seconds"]),
+                seconds=_number(raw["seconds"], 0, 10**7),
                 block=Block.from_dict(raw["block"]) if raw.get("block") else None,
                 last_start=Position.from_list(raw["last_start"]) if raw.get("last_start") else None,
             )
             parse_timestamp(state.started)
         except StateError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise StateError(f"workout state is damaged: {error}") from None
         state._validate()
         return state
 
     def _validate(self) -> None:
+        _check_choices(self.area, self.level, self.place)
+        if self.minutes is not None and not 1 <= self.minutes <= 600:
+            raise StateError("workout minutes are out of range")
         count = len(self.steps)
         if not count:
             raise StateError("workout has no steps")
@@ -366,6 +379,15 @@ class WorkoutState:
             skipped=self.count("skipped"),
             seconds=round(self.seconds),
         )
+
+
+def _check_choices(area: str, level: str, place: str) -> None:
+    from skill.catalog import Area, Level, Place
+
+    try:
+        Area(area), Level(level), Place(place)
+    except ValueError as error:
+        raise StateError(str(error)) from None
 
 
 def load_state(raw: Any) -> WorkoutState | None:

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
 
 
+MAX_HEARD = 60  # longest slot text the coach repeats back
+
+
 @dataclass(frozen=True)
 class SlotValue:
     """What was heard for a slot and, when it resolved, its id."""
@@ -34,7 +37,8 @@ def slot(handler_input: HandlerInput, name: str) -> SlotValue | None:
         if status == StatusCode.ER_SUCCESS_MATCH and authority.values:
             resolution_id = authority.values[0].value.id
             break
-    return SlotValue(str(found.value).strip(), resolution_id)
+    heard = " ".join(str(found.value).split())[:MAX_HEARD]
+    return SlotValue(heard, resolution_id)
 
 
 _DURATION = re.compile(
