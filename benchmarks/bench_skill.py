@@ -44,7 +44,8 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 resource = boto3.resource("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
-sb = CustomSkillBuilder(persistence_adapter=DynamoDbAdapter(os.environ["WORKOUT_TABLE"], partition_key_name="id", dynamodb_resource=resource))
+adapter = DynamoDbAdapter(os.environ["WORKOUT_TABLE"], partition_key_name="id", dynamodb_resource=resource)
+sb = CustomSkillBuilder(persistence_adapter=adapter)
 @sb.request_handler(can_handle_func=is_request_type("LaunchRequest"))
 def launch(handler_input):
     handler_input.attributes_manager.persistent_attributes
@@ -188,7 +189,8 @@ def main() -> int:
     ratio = statistics.median(ours) / statistics.median(base)
     print(f"cold start (import + first LaunchRequest, DynamoDB API on loopback), median of {args.rounds}:")
     print(
-        f"  strong back {statistics.median(ours) * 1000:7.1f} ms   smallest ask-sdk skill {statistics.median(base) * 1000:7.1f} ms"
+        f"  strong back {statistics.median(ours) * 1000:7.1f} ms   "
+        f"smallest ask-sdk skill {statistics.median(base) * 1000:7.1f} ms"
     )
     print(f"  ratio {ratio:.2f}x  (target <= 1.3x) {'OK' if ratio <= 1.3 else 'OVER'}")
     timings = warm_latency(args.requests)
@@ -196,7 +198,8 @@ def main() -> int:
     p99 = timings[int(len(timings) * 0.99)] * 1000
     print(f"warm lambda_handler latency with SQLite, {len(timings)} requests of a workout mix:")
     print(
-        f"  p50 {p50:.2f} ms (target <= 2 ms) {'OK' if p50 <= 2 else 'OVER'}   p99 {p99:.2f} ms (target <= 10 ms) {'OK' if p99 <= 10 else 'OVER'}"
+        f"  p50 {p50:.2f} ms (target <= 2 ms) {'OK' if p50 <= 2 else 'OVER'}   "
+        f"p99 {p99:.2f} ms (target <= 10 ms) {'OK' if p99 <= 10 else 'OVER'}"
     )
     size = artifact_size()
     if size is None:

@@ -20,7 +20,7 @@ def slot_json(
     """One slot as Alexa sends it, with entity resolution for custom types."""
     slot: dict[str, Any] = {"name": name, "value": heard, "confirmationStatus": "NONE", "source": "USER"}
     if not slot_type.startswith("AMAZON."):
-        authority = {
+        authority: dict[str, Any] = {
             "authority": ER_AUTHORITY.format(app=APPLICATION_ID, type=slot_type),
             "status": {"code": "ER_SUCCESS_MATCH" if resolved_id else "ER_SUCCESS_NO_MATCH"},
         }

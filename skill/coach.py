@@ -33,18 +33,18 @@ class Coach:
         self.dialog = dialog_for(locale)
 
     # ----- small helpers ----------------------------------------------------------------
-    def text(self, key: str, seed: int = 0, **data: object) -> str:
+    def text(self, key: str, seed: int = 0, /, **data: object) -> str:
         return self.dialog.text(key, seed, **data)
 
-    def sentence(self, key: str, seed: int = 0, **data: object) -> str:
+    def sentence(self, key: str, seed: int = 0, /, **data: object) -> str:
         """A phrase as a sentence: first letter capitalised."""
         text = self.text(key, seed, **data).strip()
         return text[:1].upper() + text[1:]
 
-    def say(self, script: Script, key: str, seed: int = 0, **data: object) -> None:
+    def say(self, script: Script, key: str, seed: int = 0, /, **data: object) -> None:
         script.say(self.sentence(key, seed, **data), key)
 
-    def say_at(self, script: Script, at: float, key: str, seed: int = 0, **data: object) -> bool:
+    def say_at(self, script: Script, at: float, key: str, seed: int = 0, /, **data: object) -> bool:
         return script.say_at(at, self.sentence(key, seed, **data), key)
 
     def lines(self, *parts: tuple[str, dict[str, object]]) -> Script:
@@ -258,7 +258,7 @@ def workout_scripts(state: WorkoutState, locale: str = "en-US", first_time: bool
     coach = Coach(locale)
     run = deepcopy(state)
     scripts: list[Script] = []
-    opening = coach.workout_intro(run, first_time)
+    opening: Script | None = coach.workout_intro(run, first_time)
     while not run.finished:
         script, end = coach.block(run)
         if opening is not None:

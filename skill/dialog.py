@@ -78,7 +78,7 @@ class Dialog:
         except KeyError:
             raise DialogError(f"no dialog for key {key!r} in {self.locale}") from None
 
-    def phrase(self, key: str, seed: int = 0, **data: object) -> Phrase:
+    def phrase(self, key: str, seed: int = 0, /, **data: object) -> Phrase:
         """The phrase for ``key``; ``seed`` picks a variant deterministically."""
         options = self.variants(key)
         template = options[seed % len(options)]
@@ -87,7 +87,7 @@ class Dialog:
         except (KeyError, IndexError) as error:
             raise DialogError(f"dialog {key!r} needs {error}") from None
 
-    def text(self, key: str, seed: int = 0, **data: object) -> str:
+    def text(self, key: str, seed: int = 0, /, **data: object) -> str:
         return self.phrase(key, seed, **data).text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import UTC
 
 import pytest
 
@@ -226,11 +226,11 @@ def test_skill_id_is_enforced_when_set() -> None:
     from pathlib import Path
 
     from ask_sdk_core.exceptions import AskSdkException
-    from skill.alexa.persistence import SQLitePersistenceAdapter
 
     from local_runner import envelopes
     from skill.alexa.builder import build_skill
     from skill.alexa.invoke import invoke
+    from skill.alexa.persistence import SQLitePersistenceAdapter
 
     skill = build_skill(
         SQLitePersistenceAdapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
@@ -246,4 +246,3 @@ def test_skill_id_is_enforced_when_set() -> None:
     )
     with pytest.raises(AskSdkException):
         invoke(skill, event)
-    assert timedelta(0) == timedelta(0)

@@ -43,10 +43,10 @@ REQUEST_HANDLERS = (
 )
 
 
-def build_skill(adapter: AbstractPersistenceAdapter | None, skill_id: str | None = None) -> CustomSkill:
+def build_skill(adapter: AbstractPersistenceAdapter, skill_id: str | None = None) -> CustomSkill:
     """A new skill object over the given storage (``skill_id`` enforced when given)."""
     builder = CustomSkillBuilder(persistence_adapter=adapter)
-    builder.skill_id = skill_id or None
+    builder.skill_id = skill_id or None  # type: ignore[assignment]  # the SDK annotates it as always None
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler())
     builder.add_exception_handler(session.CatchAllExceptionHandler())

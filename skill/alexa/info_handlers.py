@@ -10,7 +10,7 @@ from ask_sdk_core.utils import is_intent_name
 from skill.alexa.slots import slot
 from skill.alexa.turn import Turn
 from skill.catalog import CATALOG, Exercise
-from skill.numbers import minutes_phrase, ordinal, spoken
+from skill.numbers import minutes_phrase, spoken
 from skill.progress import summarize
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class DescribeExerciseIntentHandler(AbstractRequestHandler):
         value = slot(handler_input, "exercise")
         exercise: Exercise | None = None
         if value is not None:
-            if value.id not in CATALOG:
+            if value.id is None or value.id not in CATALOG:
                 names = ", ".join(e.name for e in CATALOG.values())
                 script = turn.script(("describe.unknown", {"heard": value.heard, "names": names}))
                 return _carry_on(turn, script)

@@ -32,7 +32,7 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
             log.warning("could not load saved progress: %s", type(error).__name__)
             user, storage_ok = UserData(), False
         session = handler_input.request_envelope.session
-        carried = manager.session_attributes.get(WORKOUT) if session is not None and not session.new else None
+        carried = (manager.session_attributes or {}).get(WORKOUT) if session is not None and not session.new else None
         if carried is not None:
             workout = load_state(carried)
             if workout is not None:
@@ -49,8 +49,8 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
 
     def process(self, handler_input: HandlerInput, response: Response | None) -> None:
         manager = handler_input.attributes_manager
-        turn: Turn | None = manager.request_attributes.get(TURN)
-        if turn is None:
+        turn = manager.request_attributes.get(TURN)
+        if not isinstance(turn, Turn):
             return
         workout = turn.user.workout
         manager.session_attributes = {

@@ -35,10 +35,10 @@ class ConfigurationError(RuntimeError):
 
 def user_key(request_envelope: RequestEnvelope) -> str:
     """The partition key: the Alexa user id (as ask-sdk's ``user_id_keygen``)."""
-    try:
-        user_id = request_envelope.context.system.user.user_id
-    except AttributeError:
-        user_id = None
+    context = request_envelope.context
+    system = context.system if context is not None else None
+    user = system.user if system is not None else None
+    user_id = user.user_id if user is not None else None
     if not user_id:
         raise PersistenceException("the request has no user id to keep progress under")
     return str(user_id)
@@ -53,7 +53,7 @@ def default_db_path(environ: Mapping[str, str] | None = None) -> Path:
     return base / "strong-back" / "strong-back.db"
 
 
-class SQLitePersistenceAdapter(AbstractPersistenceAdapter):  # type: ignore[misc]
+class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
     """One JSON document per user in a SQLite file (WAL, atomic commits, one connection per thread).
 
     A file that is not a readable database is moved aside with a warning and a fresh one started.

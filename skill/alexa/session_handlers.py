@@ -21,7 +21,7 @@ OFFER = "offer"
 
 
 def offered(handler_input: HandlerInput) -> str | None:
-    offer = handler_input.attributes_manager.session_attributes.get(OFFER)
+    offer = (handler_input.attributes_manager.session_attributes or {}).get(OFFER)
     return offer if isinstance(offer, str) else None
 
 

@@ -39,7 +39,7 @@ class Turn:
     @classmethod
     def of(cls, handler_input: HandlerInput) -> Turn:
         turn = handler_input.attributes_manager.request_attributes.get(TURN)
-        if turn is None:  # interceptors did not run (e.g. a request they could not read)
+        if not isinstance(turn, Turn):  # interceptors did not run (e.g. a request they could not read)
             turn = cls(handler_input, UserData())
             handler_input.attributes_manager.request_attributes[TURN] = turn
         return turn
