@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from skill.catalog import Area, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
-from skill.speech import Script, Window
+from skill.speech import Cue, Script, Window, estimate_seconds
 
 if TYPE_CHECKING:
     from skill.routine import Step
@@ -101,19 +101,21 @@ class Coach:
         """The next reply's sets from ``state.pos``, as many as fit; and where it ends."""
         script = Script()
         pos = state.pos
-        previewed = False
+        previewed: frozenset[str] = frozenset()
         chars = 0
         while pos.step < len(state.steps):
-            unit, after = self._unit(state, pos, full_intro=not previewed and not script.cues)
+            unit, after, next_previewed = self._unit(state, pos, previewed)
             unit_chars = len(unit.to_ssml())
             fits = script.duration + unit.duration <= BLOCK_BUDGET_SECONDS
             if script.cues and (not fits or chars + unit_chars > BLOCK_BUDGET_CHARS):
                 break
             chars += unit_chars
             script.extend(unit)
-            previewed = after.step != pos.step
+            previewed = next_previewed
             pos = after
         if pos.step < len(state.steps):
+            if script.cues and script.cues[-1].key == "rest.ready":
+                script.cues.pop()  # the reply stops here: the closing prompt takes its place
             self._outro(script, state, pos)
         return script, pos
 
@@ -124,35 +126,47 @@ class Coach:
         else:
             self.say(script, "block.next_exercise", name=step.info.name)
 
-    def _unit(self, state: WorkoutState, pos: Position, full_intro: bool) -> tuple[Script, Position]:
-        """One set of one exercise (both sides), with the rest that follows it."""
-        steps = state.steps
-        step = steps[pos.step]
+    def _introduce(self, script: Script, state: WorkoutState, pos: Position, previewed: frozenset[str]) -> None:
+        """What the person hears before a set: the exercise (set-up, cue, safety, dose) or the set and grip."""
+        step = state.steps[pos.step]
         info = step.info
         seed = pos.step * 7 + pos.set * 3
-        script = Script()
-        script.window("intro", 0.0, pos.step, pos.set, pos.side)
         if pos.remaining is not None:
             self.say(script, "resume.partial", seed, name=info.name, seconds=seconds_phrase(pos.remaining))
         elif pos.set == 0 and pos.side == 0:
-            self.say(
-                script, "exercise.intro", seed, number=spoken(pos.step + 1), count=spoken(len(steps)), name=info.name
-            )
-            if full_intro:
-                self.say(script, "exercise.setup", setup=info.setup)
-                self.say(script, "exercise.cue", cue=info.cues[0])
-                if info.safety:
-                    self.say(script, "exercise.safety", safety=info.safety)
+            count = len(state.steps)
+            self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=spoken(count), name=info.name)
+            for part, text in self._preview_parts(step):
+                if part not in previewed:
+                    self.say(script, f"exercise.{part}", **{part: text})
             self.say(script, "exercise.dose", dose=self.dose_text(step))
-            if step.sides == 2:
-                self.say(script, "side.first", seed)
         elif pos.side == 0:
             self.say(script, "set.header", seed, number=spoken(pos.set + 1), ordinal=ordinal(pos.set + 1))
+        if step.sides == 2 and pos.side == 0 and pos.remaining is None:
+            self.say(script, "side.first", seed)
         if info.grips and pos.side == 0 and pos.remaining is None:
             self.say(script, "set.grip", seed, grip=info.grips[pos.set % len(info.grips)])
         if not step.is_hold:
             self.say(script, "reps.ready", seed)
-        script.windows[0] = Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side)
+
+    @staticmethod
+    def _preview_parts(step: Step) -> list[tuple[str, str]]:
+        """Set-up, first form cue and safety note of an exercise, in the order they are said."""
+        info = step.info
+        parts = [("setup", info.setup), ("cue", info.cues[0])]
+        if info.safety:
+            parts.append(("safety", info.safety))
+        return parts
+
+    def _unit(
+        self, state: WorkoutState, pos: Position, previewed: frozenset[str]
+    ) -> tuple[Script, Position, frozenset[str]]:
+        """One set of one exercise (both sides) with the rest after it; where it ends; what the rest previewed."""
+        step = state.steps[pos.step]
+        seed = pos.step * 7 + pos.set * 3
+        script = Script()
+        self._introduce(script, state, pos, previewed)
+        script.windows.insert(0, Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side))
 
         for side in range(pos.side, step.sides):
             if side != pos.side:
@@ -168,71 +182,93 @@ class Coach:
             script.wait_until(win.end)
 
         after = state._after_set(pos.step, pos.set)
-        if after.step < len(steps):
-            self._rest(script, state, pos, after, seed)
-        return script, after
+        said: frozenset[str] = frozenset()
+        if after.step < len(state.steps):
+            said = self._rest(script, state, pos, after, seed)
+        return script, after, said
 
     def _hold(self, script: Script, win: Window, step: Step, seed: int) -> None:
-        """A hold counted down: go, marks every ten seconds, a form cue, five to one."""
+        """A hold counted down: go, marks every ten seconds, form cues in the gaps, five to one."""
         start, end = win.start, win.end
         self.say_at(script, start, "hold.go", seed)
-        marks: list[tuple[float, str, dict[str, object]]] = []
-        whole = int(win.seconds)
-        for left in range(whole - 1, 0, -1):
+        marks: list[Cue] = []
+        for left in range(int(win.seconds) - 1, 0, -1):
             at = end - left
             if left >= 20 and left % 10 == 0 and left <= win.seconds - 4:
-                marks.append((at, "hold.left", {"seconds": seconds_phrase(left)}))
+                text = self.sentence("hold.left", seed + left, seconds=seconds_phrase(left))
+                marks.append(Cue(at, text, "hold.left"))
             elif left == 10 and win.seconds >= 14:
-                marks.append((at, "hold.ten", {}))
+                marks.append(Cue(at, self.sentence("hold.ten", seed), "hold.ten"))
             elif left <= COUNTDOWN_FROM and (win.seconds >= 9 or left <= 3):
-                marks.append((at, "count.number", {"number": spoken(left).capitalize()}))
-        cue = step.info.hold_cues[seed % len(step.info.hold_cues)]
-        self._place_cue(script, marks, start + win.seconds * 0.35, end, cue)
-        for at, key, data in marks:
-            self.say_at(script, at, key, seed, **data)
-
-    def _place_cue(
-        self, script: Script, marks: list[tuple[float, str, dict[str, object]]], earliest: float, end: float, cue: str
-    ) -> None:
-        """Slot a form cue into the first gap after ``earliest`` that it fits in."""
-        probe = Script(cues=list(script.cues), cursor=script.cursor)
-        times = [at for at, _, _ in marks] + [end]
-        for index, next_at in enumerate(times):
-            at = max(earliest, times[index - 1] + 1.2 if index else earliest)
-            if probe.fits_at(at, cue, next_at - 0.2):
-                marks.insert(index, (at, "hold.cue", {"cue": cue}))
-                return
+                marks.append(Cue(at, self.sentence("count.number", number=spoken(left)), "count.number"))
+        cues = step.info.hold_cues
+        fractions = (0.3, 0.6) if win.seconds >= 40 else (0.35,)
+        for index, fraction in enumerate(fractions):
+            cue = self.sentence("hold.cue", cue=cues[(seed + index) % len(cues)])
+            _place_in_gap(marks, Cue(start + win.seconds * fraction, cue, "hold.cue"), floor=script.cursor, end=end)
+        for mark in marks:
+            script.say_at(mark.at, mark.text, mark.key)
 
     def _reps(self, script: Script, win: Window, step: Step, seed: int) -> None:
-        """Reps counted at the step's tempo, with a cue in the middle rep."""
-        rep = step.rep_seconds
+        """Reps paced at the step's tempo: the count on the way up, "hold", "and back", a cue mid-set."""
+        tempo = Tempo.parse(step.tempo or "1-0-1")
+        rep = tempo.seconds
         count = step.reps or 0
         cue = step.info.hold_cues[seed % len(step.info.hold_cues)]
+        cue_rep = max(1, (count + 1) // 2)
         for number in range(1, count + 1):
             at = win.start + (number - 1) * rep
-            self.say_at(script, at, "count.number", number=spoken(number).capitalize())
-            if number == max(1, count // 2):
-                script.say_at(at + 0.9, self.text("hold.cue", cue=cue), "hold.cue")
+            next_at = at + rep
+            if number == count and count > 1:
+                self.say_at(script, at, "rep.last", seed)
+            else:
+                self.say_at(script, at, "count.number", number=spoken(number).capitalize())
+            if tempo.hold >= 2 and script.fits_at(at + tempo.lift, self.sentence("rep.hold", seed), next_at - 0.15):
+                self.say_at(script, at + tempo.lift, "rep.hold", seed)
+            lower_at = at + tempo.lift + tempo.hold
+            cue_text = self.sentence("hold.cue", cue=cue)
+            if number == cue_rep and script.fits_at(lower_at, cue_text, next_at - 0.15):
+                script.say_at(lower_at, cue_text, "hold.cue")
+            elif tempo.lower >= 2:
+                text = self.sentence("rep.lower", seed)
+                if script.fits_at(lower_at, text, next_at - 0.15):
+                    script.say_at(lower_at, text, "rep.lower")
 
-    def _rest(self, script: Script, state: WorkoutState, pos: Position, after: Position, seed: int) -> None:
+    def _rest(self, script: Script, state: WorkoutState, pos: Position, after: Position, seed: int) -> frozenset[str]:
+        """A rest counted down; before a new exercise it previews it. Returns which preview parts were said."""
         step = state.steps[pos.step]
         seconds = float(step.rest_seconds)
         if seconds <= 0:
-            return
+            return frozenset()
         win = script.window("rest", seconds, pos.step, pos.set)
+        ready_at = win.end - 3.5
+        previewed: set[str] = set()
         if after.step != pos.step:
-            nxt = state.steps[after.step].info
-            self.say(script, "rest.transition", seed, seconds=seconds_phrase(seconds), name=nxt.name)
-            if script.fits_at(script.cursor, nxt.setup, win.end - 3):
-                self.say(script, "exercise.setup", setup=nxt.setup)
+            nxt = state.steps[after.step]
+            self.say(script, "rest.transition", seed, seconds=seconds_phrase(seconds), name=nxt.info.name)
+            for part, text in self._preview_parts(nxt):
+                sentence = self.sentence(f"exercise.{part}", **{part: text})
+                at = script.cursor + 0.4
+                if not script.fits_at(at, sentence, ready_at - 0.4):
+                    break
+                script.say_at(at, sentence, f"exercise.{part}")
+                previewed.add(part)
         else:
             self.say(script, "rest.start", seed, seconds=seconds_phrase(seconds))
-            cue = step.info.cues[(pos.set + 1) % len(step.info.cues)]
-            if script.fits_at(win.start + seconds / 3, cue, win.end - 4):
-                script.say_at(win.start + seconds / 3, self.text("exercise.cue", cue=cue), "exercise.cue")
+            cue = self.sentence("exercise.cue", cue=step.info.cues[(pos.set + 1) % len(step.info.cues)])
+            at = max(script.cursor + 0.4, win.start + seconds / 3)
+            if script.fits_at(at, cue, min(ready_at, win.end - 10 if seconds >= 25 else ready_at) - 0.4):
+                script.say_at(at, cue, "exercise.cue")
+        for left in (30, 10):
+            if seconds >= left * 2.5 or (left == 10 and seconds >= 25):
+                at = win.end - left
+                text = self.sentence("rest.left", seed + left, seconds=seconds_phrase(left))
+                if script.fits_at(at, text, ready_at - 0.3):
+                    script.say_at(at, text, "rest.left")
         if seconds >= 10:
-            self.say_at(script, win.end - 3.5, "rest.ready", seed)
+            self.say_at(script, ready_at, "rest.ready", seed)
         script.wait_until(win.end)
+        return frozenset(previewed)
 
     # ----- finishing ----------------------------------------------------------------------
     def finish(self, completed: int, skipped: int, seconds: float, streak: int) -> Script:
@@ -249,6 +285,18 @@ class Coach:
             self.say(script, "finish.streak", days=spoken(min(streak, 9999)))
         self.say(script, "finish.goodbye")
         return script
+
+
+def _place_in_gap(marks: list[Cue], cue: Cue, floor: float, end: float, gap: float = 0.4) -> None:
+    """Insert ``cue`` into time-ordered ``marks`` at the first gap, no earlier than asked, that it fits in."""
+    length = estimate_seconds(cue.text)
+    previous_end = floor
+    for index, mark in enumerate([*marks, Cue(end, "", "")]):
+        at = max(cue.at, previous_end + gap)
+        if at + length + gap <= mark.at:
+            marks.insert(index, Cue(at, cue.text, cue.key))
+            return
+        previous_end = max(previous_end, mark.end)
 
 
 def workout_scripts(state: WorkoutState, locale: str = "en-US", first_time: bool = False) -> list[Script]:

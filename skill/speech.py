@@ -170,8 +170,9 @@ def render_ssml(cues: list[Cue], duration: float) -> str:
     clock = 0.0
     for cue in cues:
         if cue.at > clock + 0.005:
-            out.append(_breaks(cue.at - clock))
-            clock = round(clock + round((cue.at - clock) * 1000) / 1000, 3)
+            pause = round((cue.at - clock) * 1000) / 1000  # what the break really lasts: whole milliseconds
+            out.append(_breaks(pause))
+            clock += pause
         out.append(f"<s>{escape(cue.text)}</s>")
         clock += estimate_seconds(cue.text)
     if duration > clock + 0.005:

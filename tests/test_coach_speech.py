@@ -109,3 +109,53 @@ def test_deadlift_carries_its_safety_note() -> None:
     state = _state(Area.LOWER_BACK, Level.BEGINNER, Place.GYM, None)
     text = " ".join(s.text() for s in workout_scripts(state)).lower()
     assert "start light" in text
+
+
+@pytest.mark.parametrize(("area", "level", "place", "minutes"), ROUTINES[::3])
+def test_every_exercise_is_set_up_before_its_first_set(
+    area: Area, level: Level, place: Place, minutes: int | None
+) -> None:
+    """In the reply that starts an exercise, its set-up instruction comes before the first hold or rep."""
+    state = _state(area, level, place, minutes)
+    introduced = set()
+    for script in workout_scripts(state):
+        for window in script.windows:
+            if window.kind != "work" or window.set or window.side or window.step in introduced:
+                continue
+            setup = state.steps[window.step].info.setup
+            before = " ".join(c.text for c in script.cues if c.at < window.start)
+            assert setup in before, f"{state.steps[window.step].exercise} starts without its set-up"
+            introduced.add(window.step)
+    assert introduced == set(range(len(state.steps)))
+
+
+def test_reps_are_paced_at_the_tempo_and_the_last_one_is_called() -> None:
+    state = _state(Area.LOWER_BACK, Level.INTERMEDIATE, Place.HOME, None)
+    index = next(i for i, s in enumerate(state.steps) if s.exercise == "glute_bridge")
+    step = state.steps[index]
+    lift, hold, lower = (float(x) for x in (step.tempo or "").split("-"))
+    state.pos = state.pos.__class__(index)
+    script, _ = Coach().block(state)
+    work = next(w for w in script.windows if w.kind == "work")
+    heard = [c for c in script.cues if work.start - 0.01 <= c.at < work.end]
+    counts = [c for c in heard if c.text.rstrip(".").lower() in {"one", "two", "three"} or "last" in c.text.lower()]
+    starts = [c.at - work.start for c in counts]
+    assert starts[:3] == pytest.approx([0, lift + hold + lower, 2 * (lift + hold + lower)], abs=0.01)
+    assert "last one" in counts[-1].text.lower()
+    assert counts[-1].at - work.start == pytest.approx((step.reps - 1) * (lift + hold + lower), abs=0.01)
+    # something is said on the way back down, so the person can follow the tempo
+    lowering = [c for c in heard if abs((c.at - work.start) % (lift + hold + lower) - (lift + hold)) < 0.01]
+    assert len(lowering) >= step.reps - 1
+
+
+def test_long_rests_are_counted_down() -> None:
+    state = _state(Area.UPPER_BACK, Level.BEGINNER, Place.GYM, None)
+    seen = 0
+    for script in workout_scripts(state):
+        timeline = timeline_from_ssml(script.to_ssml())
+        for rest in (w for w in script.windows if w.kind == "rest" and w.seconds >= 25):
+            inside = [s for s in timeline.segments if rest.start <= s.at < rest.end]
+            said = {round(rest.end - s.at, 1): s.text.lower() for s in inside}
+            assert "ten seconds" in said.get(10.0, ""), said
+            seen += 1
+    assert seen
