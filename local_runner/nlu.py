@@ -1,0 +1,244 @@
+"""Offline understanding: what the person typed -> an intent and entity-resolved slots.
+
+The interaction models in ``interaction_models/`` are the only source of phrases. Steps:
+wake word and invocation ("alexa, ask strong back to ..."); words normalised (contractions,
+fillers, articles) and typos repaired against the model's vocabulary; durations and slot
+synonyms found (longest match) and replaced by slot placeholders; the result scored against
+every sample of every intent (``nlu_match``); AMAZON.FallbackIntent below a threshold set by
+the model's fallback sensitivity. A word the model doesn't know, sitting exactly where a
+sample expects a custom slot ("how do I do a pilates hundred"), becomes an unresolved slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from interaction_models import ModelError, load_model
+from local_runner.envelopes import slot_json
+from local_runner.nlu_invocation import strip_invocation
+from local_runner.nlu_lexicon import Corrector, SlotLexicon
+from local_runner.nlu_match import IntentIndex, Sample, is_placeholder, placeholder
+from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
+from local_runner.nlu_numbers import find_durations
+from local_runner.nlu_text import ARTICLES, Token, drop_fillers, tokenize, words
+
+__all__ = ["ModelError", "SlotMatch", "Understander", "Understood", "understander"]
+
+FALLBACK = "AMAZON.FallbackIntent"
+LAUNCH = "LaunchRequest"
+DURATION = "AMAZON.DURATION"
+# Lowest score that still counts as understood, by the model's fallbackIntentSensitivity.
+THRESHOLDS = {"LOW": 0.45, "MEDIUM": 0.52, "HIGH": 0.6}
+REPAIRED = 0.85  # credit for a word that matched only after a spelling repair
+WILDCARD = 0.85  # score factor for reading unknown words as an unresolved slot value
+# Known words a sample must share before unknown words may fill its slot: this much weight,
+# or one word only this intent uses ("explain"). "what is" alone is not enough.
+WILDCARD_SUPPORT = 3.2
+MAX_WILDCARD_WORDS = 3
+
+_NAMES: dict[tuple[str, str], str] = {}  # (slot type, id) -> value name, from every loaded model
+
+
+@dataclass(frozen=True)
+class SlotMatch:
+    """One slot as understood."""
+
+    name: str  # slot name, e.g. "area"
+    type: str  # slot type, e.g. "BACK_AREA" or "AMAZON.DURATION"
+    heard: str  # the words heard for it, e.g. "top of my back"
+    id: str | None  # entity-resolution id ("upper_back"), ISO-8601 for durations; None if unresolved
+
+
+@dataclass(frozen=True)
+class Understood:
+    """An intent (or "LaunchRequest"), its slots and how sure the parser is (0 to 1)."""
+
+    intent: str
+    slots: dict[str, SlotMatch] = field(default_factory=dict)
+    confidence: float = 1.0
+
+    def to_contract(self) -> dict[str, Any]:
+        """The contract's JSON: intent and resolved slot ids (durations as ISO-8601)."""
+        resolved = {name: match.id for name, match in self.slots.items() if match.id is not None}
+        return {"intent": self.intent, "slots": resolved}
+
+    def request_slots(self) -> dict[str, dict[str, Any]]:
+        """The slots of an Alexa IntentRequest, with entity resolution as Alexa sends it."""
+        built = {}
+        for name, match in self.slots.items():
+            if match.type.startswith("AMAZON."):
+                built[name] = slot_json(name, match.id or match.heard, match.type, None)
+            else:
+                canonical = _NAMES.get((match.type, match.id)) if match.id else None
+                built[name] = slot_json(name, match.heard, match.type, match.id, canonical)
+        return built
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A slot value found in the words: positions ``start`` to ``end`` (exclusive)."""
+
+    start: int
+    end: int
+    type: str
+    id: str | None
+
+
+class Understander:
+    """Understands typed or transcribed requests using one locale's interaction model."""
+
+    def __init__(self, locale: str = "en-US") -> None:
+        model = load_model(locale)
+        self.locale = locale
+        self.invocation = words(str(model.get("invocationName", "")))
+        self.lexicon = SlotLexicon(model.get("types", []))
+        _NAMES.update(self.lexicon.names)
+        self.index = IntentIndex(model["intents"])
+        counts = self.index.word_counts + self.lexicon.word_counts
+        counts.update({word: 1 for word in NUMBER_WORDS})
+        self.corrector = Corrector(counts)
+        sensitivity = model.get("modelConfiguration", {}).get("fallbackIntentSensitivity", {}).get("level", "LOW")
+        self.threshold = THRESHOLDS.get(sensitivity, THRESHOLDS["LOW"])
+        self.intents = [name for name, samples in self.index.samples.items() if samples]
+
+    def understand(self, text: str) -> Understood:
+        tokens = tokenize(text)
+        launch, tokens = strip_invocation(tokens, self.invocation)
+        tokens = drop_fillers(tokens)
+        if launch:
+            return Understood(LAUNCH, {}, 1.0)
+        if not tokens:
+            return Understood(FALLBACK, {}, 1.0)
+        sequence, credit, origin = self._words(tokens)
+        spans = self._spans(sequence, tokens, origin)
+        best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
+        for intent in self.intents:
+            score, chosen = self._score(intent, sequence, credit, spans)
+            if score > best[0]:
+                best = (score, intent, chosen)
+        score, intent, chosen = best
+        if score < self.threshold:
+            return Understood(FALLBACK, {}, round(1 - score, 3))
+        lowered = text.lower()
+        slots = {}
+        names = self.index.slot_names[intent]
+        for span in chosen:
+            first, last = tokens[origin[span.start]], tokens[origin[span.end - 1]]
+            heard = " ".join(lowered[first.start : last.end].split())
+            slots[names[span.type]] = SlotMatch(names[span.type], span.type, heard, span.id)
+        return Understood(intent, slots, round(min(score, 1.0), 3))
+
+    # ----- steps ---------------------------------------------------------------------
+    def _words(self, tokens: list[Token]) -> tuple[list[str], list[float], list[int]]:
+        """Words with typos repaired, articles dropped (except inside durations), and their token index."""
+        repaired = [self.corrector.correct(t.word) or t.word for t in tokens]
+        in_duration = {i for d in find_durations(repaired) for i in range(d.start, d.end)}
+        sequence, credit, origin = [], [], []
+        for i, word in enumerate(repaired):
+            if word in ARTICLES and i not in in_duration:
+                continue
+            sequence.append(word)
+            credit.append(REPAIRED if word != tokens[i].word else 1.0)
+            origin.append(i)
+        return sequence, credit, origin
+
+    def _spans(self, sequence: list[str], tokens: list[Token], origin: list[int]) -> list[_Span]:
+        """Every duration and custom slot value in the words (they may overlap)."""
+        spans = [_Span(d.start, d.end, DURATION, d.iso) for d in find_durations(sequence)]
+        for start, end, value in self.lexicon.matches(sequence, set()):
+            spans.append(_Span(start, end, value.type, value.id))
+        return spans
+
+    def _score(
+        self, intent: str, sequence: list[str], credit: list[float], spans: list[_Span]
+    ) -> tuple[float, list[_Span]]:
+        """The intent's best score with its slot types in place, and the slot values used."""
+        types = self.index.slot_names[intent]
+        chosen = _choose([s for s in spans if s.type in types])
+        replaced, place, credits = _replace(sequence, credit, chosen)
+        said = self.index.said(replaced, credits)
+        score, _ = self.index.best(intent, said)
+        open_types = [t for t in types if t != DURATION and t not in {s.type for s in chosen}]
+        if not open_types:
+            return score, chosen
+        carrier = self.index.carrier[intent]
+        for start, end in _unknown_runs(replaced, carrier):
+            for slot_type in open_types:
+                mark = placeholder(slot_type)
+                trial = [*replaced[:start], mark, *replaced[end:]]
+                left = replaced[start - 1] if start else "^"
+                right = replaced[end] if end < len(replaced) else "$"
+                if not any(word in carrier for word in (left, right)):
+                    continue  # an unknown value needs a known word beside it
+                wild, sample = self.index.best(intent, self.index.said(trial, credits, (left, mark, right)))
+                if sample is None or not self._supports(sample, trial):
+                    continue
+                if wild * WILDCARD > score:
+                    first, last = place[start], place[end - 1]
+                    unresolved = _Span(first[0], last[1], slot_type, None)
+                    score, chosen = wild * WILDCARD, [*chosen, unresolved]
+        return score, chosen
+
+    def _supports(self, sample: Sample, trial: list[str]) -> bool:
+        shared = [self.index.weight(w) for w in sample.bag.intersection(trial) if not is_placeholder(w)]
+        return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.unknown_weight
+
+
+def _choose(spans: list[_Span]) -> list[_Span]:
+    """Longest values first, one per slot type, none overlapping."""
+    chosen: list[_Span] = []
+    taken: set[int] = set()
+    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+        if span.type in {c.type for c in chosen} or taken.intersection(range(span.start, span.end)):
+            continue
+        chosen.append(span)
+        taken.update(range(span.start, span.end))
+    return sorted(chosen, key=lambda s: s.start)
+
+
+def _replace(
+    sequence: list[str], credit: list[float], chosen: list[_Span]
+) -> tuple[list[str], list[tuple[int, int]], dict[str, float]]:
+    """The words with slot values replaced by placeholders; where each word came from; word credits."""
+    replaced: list[str] = []
+    place: list[tuple[int, int]] = []
+    credits: dict[str, float] = {}
+    starts = {span.start: span for span in chosen}
+    i = 0
+    while i < len(sequence):
+        span = starts.get(i)
+        if span is not None:
+            replaced.append(placeholder(span.type))
+            place.append((span.start, span.end))
+            i = span.end
+            continue
+        replaced.append(sequence[i])
+        place.append((i, i + 1))
+        credits[sequence[i]] = min(credits.get(sequence[i], 1.0), credit[i])
+        i += 1
+    return replaced, place, credits
+
+
+def _unknown_runs(sequence: list[str], carrier: frozenset[str]) -> list[tuple[int, int]]:
+    """Runs of up to three words the intent's samples never use (candidates for an unknown value)."""
+    runs = []
+    i = 0
+    while i < len(sequence):
+        if sequence[i] in carrier or is_placeholder(sequence[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(sequence) and sequence[j] not in carrier and not is_placeholder(sequence[j]):
+            j += 1
+        if j - i <= MAX_WILDCARD_WORDS:
+            runs.append((i, j))
+        i = j
+    return runs
+
+
+@cache
+def understander(locale: str = "en-US") -> Understander:
+    """The understander for a locale, loaded once."""
+    return Understander(locale)

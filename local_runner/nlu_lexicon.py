@@ -1,0 +1,126 @@
+"""The words a model knows: spelling repair for typed words, and slot values by their synonyms."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from local_runner.nlu_text import words
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def osa_distance(a: str, b: str) -> int:
+    """Edit distance counting an adjacent swap as one edit (optimal string alignment)."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, char_b in enumerate(b, 1):
+            cost = char_a != char_b
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and char_a == b[j - 2] and a[i - 2] == char_b:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+class Corrector:
+    """Maps an unknown typed word to a known one: plural and -ing forms, then one typo (SymSpell)."""
+
+    MIN_LENGTH = 3
+
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.counts = dict(counts)
+        self._by_delete: dict[str, list[str]] = {}
+        for word in self.counts:
+            if len(word) >= self.MIN_LENGTH and word.isalpha():
+                for key in {word, *_deletes(word)}:
+                    self._by_delete.setdefault(key, []).append(word)
+        self._cache: dict[str, str | None] = {}
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.counts
+
+    def correct(self, word: str) -> str | None:
+        """The known word meant, or None when nothing is close enough (or the word is known)."""
+        if word in self.counts or not word.isalpha():
+            return None
+        if word not in self._cache:
+            self._cache[word] = self._morphology(word) or self._typo(word)
+        return self._cache[word]
+
+    def _morphology(self, word: str) -> str | None:
+        stems = []
+        if word.endswith("s"):
+            stems += [word[:-1], word[:-2] if word.endswith("es") else ""]
+        if word.endswith("ing"):
+            stems += [word[:-3], word[:-3] + "e", word[:-4] if word[-4:-3] == word[-5:-4] else ""]
+        if word.endswith("ed"):
+            stems += [word[:-2], word[:-1]]
+        stems.append(word + "s")
+        return next((stem for stem in stems if stem and stem in self.counts), None)
+
+    def _typo(self, word: str) -> str | None:
+        if len(word) < self.MIN_LENGTH:
+            return None
+        candidates = set(self._by_delete.get(word, ()))
+        for key in _deletes(word):
+            candidates.update(self._by_delete.get(key, ()))
+        best = [
+            c
+            for c in candidates
+            if abs(len(c) - len(word)) <= 1
+            and (c[0] == word[0] or c[:2] == word[1::-1])  # typos rarely hit the first letter
+            and osa_distance(c, word) == 1
+        ]
+        if len(word) == self.MIN_LENGTH:  # three letters: only a missing letter ("bak", "skp")
+            best = [c for c in best if len(c) == 4 and c[0] == word[0]]
+        if not best:
+            return None
+        return max(best, key=lambda c: (self.counts[c], c))
+
+
+@dataclass(frozen=True)
+class SlotValue:
+    """A custom slot type's value, found by one of its synonyms."""
+
+    type: str
+    id: str
+    name: str
+
+
+class SlotLexicon:
+    """Normalised synonym word sequences of every custom slot type, to their values."""
+
+    def __init__(self, types: Iterable[Mapping[str, Any]]) -> None:
+        self.phrases: dict[tuple[str, ...], dict[str, SlotValue]] = {}
+        self.names: dict[tuple[str, str], str] = {}
+        for slot_type in types:
+            for value in slot_type.get("values", []):
+                name = value["name"]["value"]
+                entry = SlotValue(slot_type["name"], value.get("id") or name, name)
+                self.names[(entry.type, entry.id)] = name
+                for synonym in (name, *value["name"].get("synonyms", [])):
+                    key = words(synonym)
+                    if key:
+                        self.phrases.setdefault(key, {}).setdefault(entry.type, entry)
+        self.longest = max((len(key) for key in self.phrases), default=1)
+        self.word_counts: Counter[str] = Counter(word for key in self.phrases for word in key)
+
+    def matches(self, sequence: list[str], blocked: set[int]) -> list[tuple[int, int, SlotValue]]:
+        """Every (start, end, value) whose synonym appears in ``sequence``, avoiding blocked positions."""
+        found = []
+        for start in range(len(sequence)):
+            for end in range(min(len(sequence), start + self.longest), start, -1):
+                if blocked.intersection(range(start, end)):
+                    continue
+                for value in self.phrases.get(tuple(sequence[start:end]), {}).values():
+                    found.append((start, end, value))
+        return found

@@ -1,0 +1,145 @@
+"""Scoring what was said against every sample utterance of every intent.
+
+Each sample becomes a bag of words (slots as ``<TYPE>`` placeholders) plus its word pairs.
+A word weighs more the fewer intents use it (inverse intent frequency), so "skip" or
+"streak" decide more than "my" or "is"; unknown words weigh the most. The score is the
+weighted Dice overlap of the two bags blended with the overlap of word pairs (order).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from local_runner.nlu_text import words
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+BAG_SHARE = 0.75  # the rest of the score is word order (shared word pairs)
+UNKNOWN_FACTOR = 1.5  # a word no sample uses weighs this much more than the rarest known word
+START, END = "^", "$"
+
+
+def placeholder(slot_type: str) -> str:
+    return f"<{slot_type}>"
+
+
+def is_placeholder(word: str) -> bool:
+    return word.startswith("<")
+
+
+def pairs(sequence: Sequence[str]) -> frozenset[tuple[str, str]]:
+    padded = (START, *sequence, END)
+    return frozenset(itertools.pairwise(padded))
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample utterance as compared."""
+
+    intent: str
+    text: str
+    words: tuple[str, ...]
+    bag: frozenset[str]
+    weight: float
+    pairs: frozenset[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Said:
+    """What was said, as compared: words (slots replaced by placeholders) and how sure each word is."""
+
+    words: tuple[str, ...]
+    credit: Mapping[str, float]
+    weight: float
+    pairs: frozenset[tuple[str, str]]
+    context: tuple[str, str, str] | None = None  # (left word, placeholder, right word) a wildcard must fit
+
+
+class IntentIndex:
+    """Every intent's samples, word weights and an inverted index for quick candidate lookup."""
+
+    def __init__(self, intents: Iterable[Mapping[str, Any]]) -> None:
+        self.slot_names: dict[str, dict[str, str]] = {}
+        self.samples: dict[str, list[Sample]] = {}
+        raw: dict[str, dict[tuple[str, ...], str]] = {}
+        for intent in intents:
+            name = intent["name"]
+            by_type: dict[str, str] = {}
+            for slot in intent.get("slots", []):
+                by_type.setdefault(slot["type"], slot["name"])
+            self.slot_names[name] = by_type
+            to_type = {"{" + slot["name"] + "}": placeholder(slot["type"]) for slot in intent.get("slots", [])}
+            seen = raw.setdefault(name, {})
+            for text in intent.get("samples", []):
+                key = tuple(to_type.get(word, word) for word in words(text))
+                if key:
+                    seen.setdefault(key, text)
+        frequency = Counter(word for samples in raw.values() for word in {w for key in samples for w in key})
+        self.intent_count = max(1, sum(1 for samples in raw.values() if samples))
+        self.weights = {word: self._weight(count) for word, count in frequency.items()}
+        self.unknown_weight = self._weight(1) * UNKNOWN_FACTOR
+        self.carrier: dict[str, frozenset[str]] = {}
+        self.postings: dict[str, dict[str, list[int]]] = {}
+        for name, samples in raw.items():
+            built = [self._sample(name, text, key) for key, text in samples.items()]
+            self.samples[name] = built
+            postings: dict[str, list[int]] = {}
+            for number, sample in enumerate(built):
+                for word in sample.bag:
+                    postings.setdefault(word, []).append(number)
+            self.postings[name] = postings
+            self.carrier[name] = frozenset(w for key in samples for w in key if not is_placeholder(w))
+        self.word_counts = Counter(w for samples in raw.values() for key in samples for w in key if w.isalpha())
+
+    def _weight(self, intents_using: int) -> float:
+        return math.log(1 + self.intent_count / intents_using)
+
+    def weight(self, word: str) -> float:
+        return self.weights.get(word, self.unknown_weight)
+
+    def _sample(self, intent: str, text: str, key: tuple[str, ...]) -> Sample:
+        bag = frozenset(key)
+        return Sample(intent, text, key, bag, sum(self.weight(w) for w in bag), pairs(key))
+
+    def said(
+        self, sequence: Sequence[str], credit: Mapping[str, float], context: tuple[str, str, str] | None = None
+    ) -> Said:
+        words_ = tuple(sequence)
+        weight = sum(self.weight(w) for w in set(words_))
+        return Said(words_, credit, weight, pairs(words_), context)
+
+    def best(self, intent: str, said: Said) -> tuple[float, Sample | None]:
+        """The best score of ``said`` against the intent's samples, and that sample."""
+        postings = self.postings.get(intent, {})
+        candidates: set[int] = set()
+        for word in said.words:
+            candidates.update(postings.get(word, ()))
+        samples = self.samples[intent]
+        best_score, best_sample = 0.0, None
+        for number in candidates:
+            sample = samples[number]
+            if said.context is not None and not _fits(sample, said.context):
+                continue
+            score = self.compare(said, sample)
+            if score > best_score:
+                best_score, best_sample = score, sample
+        return best_score, best_sample
+
+    def compare(self, said: Said, sample: Sample) -> float:
+        shared = 0.0
+        for word in sample.bag.intersection(said.words):
+            shared += self.weight(word) * said.credit.get(word, 1.0)
+        bag = 2 * shared / (said.weight + sample.weight) if said.weight + sample.weight else 0.0
+        order = 2 * len(said.pairs & sample.pairs) / (len(said.pairs) + len(sample.pairs))
+        return BAG_SHARE * bag + (1 - BAG_SHARE) * order
+
+
+def _fits(sample: Sample, context: tuple[str, str, str]) -> bool:
+    """A wildcard slot fits a sample only where the sample has that slot between the same words."""
+    left, slot, right = context
+    return (left, slot) in sample.pairs and (slot, right) in sample.pairs

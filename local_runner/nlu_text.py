@@ -1,0 +1,100 @@
+"""Words as the offline parser compares them: tokens with their place in the original text.
+
+Samples, slot values and what the person typed all go through ``normalize``, so that
+contractions, filler words and articles never decide a match. This is general English,
+not phrasing: the phrases themselves live only in the interaction models.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_WORD = re.compile(r"\d+(?:\.\d+)?|[a-z0-9]+(?:'[a-z]+)*")
+_SLOT = re.compile(r"\{([A-Za-z_]+)\}")
+
+# Contractions written without their apostrophe, and spoken short forms.
+_WHOLE = {
+    "cannot": ("can", "not"), "cant": ("can", "not"), "wont": ("will", "not"), "dont": ("do", "not"),
+    "doesnt": ("does", "not"), "didnt": ("did", "not"), "isnt": ("is", "not"), "arent": ("are", "not"),
+    "lets": ("let", "us"), "im": ("i", "am"), "ive": ("i", "have"), "youre": ("you", "are"),
+    "whats": ("what", "is"), "thats": ("that", "is"), "hows": ("how", "is"), "wheres": ("where", "is"),
+    "whos": ("who", "is"), "theres": ("there", "is"), "wanna": ("want", "to"), "gonna": ("going", "to"),
+    "gotta": ("got", "to"), "gimme": ("give", "me"), "lemme": ("let", "me"), "ok": ("okay",),
+    "won't": ("will", "not"), "can't": ("can", "not"), "shan't": ("shall", "not"), "let's": ("let", "us"),
+    "strongback": ("strong", "back"), "alright": ("all", "right"), "sec": ("second",), "secs": ("seconds",),
+    "min": ("minute",), "mins": ("minutes",), "hr": ("hour",), "hrs": ("hours",), "thx": ("thanks",),
+}  # fmt: skip
+_SUFFIXES = (("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ll", "will"), ("'ve", "have"), ("'d", "would"))
+_IS_BEFORE = frozenset({"what", "that", "it", "how", "where", "who", "there", "here", "he", "she", "when"})
+
+# Words that carry no meaning for a command: dropped from samples and from what was typed.
+FILLERS = frozenset(
+    {"please", "pls", "plz", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "ah", "oh", "hey", "well",
+     "so", "just", "actually", "kindly", "alexa", "maybe", "really", "quickly", "quick", "now", "today"}
+)  # fmt: skip
+FILLER_PHRASES = (
+    ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"), ("could", "you"),
+    ("would", "you"), ("will", "you"), ("let", "us"), ("go", "ahead", "and"), ("i", "would", "like"),
+)  # fmt: skip
+ARTICLES = frozenset({"a", "an", "the"})
+
+
+@dataclass(frozen=True)
+class Token:
+    """One normalised word and the span of the original text it came from."""
+
+    word: str
+    start: int
+    end: int
+
+
+def tokenize(text: str) -> list[Token]:
+    """Lowercase words with contractions spelt out; digits kept (``15``, ``1.5``)."""
+    lowered = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    tokens: list[Token] = []
+    for match in _WORD.finditer(lowered):
+        for word in _expand(match.group()):
+            tokens.append(Token(word, match.start(), match.end()))
+    return tokens
+
+
+def _expand(word: str) -> tuple[str, ...]:
+    if word in _WHOLE:
+        return _WHOLE[word]
+    for suffix, full in _SUFFIXES:
+        if word.endswith(suffix) and len(word) > len(suffix):
+            return (word[: -len(suffix)], full)
+    if word.endswith("'s"):
+        base = word[:-2]
+        return (base, "is") if base in _IS_BEFORE else (base,)
+    return (word.replace("'", ""),)
+
+
+def drop_fillers(tokens: list[Token]) -> list[Token]:
+    """Without filler words and phrases ("please", "um", "can you", "I want to")."""
+    kept: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        for phrase in FILLER_PHRASES:
+            if tuple(t.word for t in tokens[i : i + len(phrase)]) == phrase and i + len(phrase) < len(tokens):
+                i += len(phrase)
+                break
+        else:
+            if tokens[i].word not in FILLERS:
+                kept.append(tokens[i])
+            i += 1
+    return kept
+
+
+def words(text: str) -> tuple[str, ...]:
+    """A sample or slot value as compared: no fillers, no articles (slot braces kept as ``{name}``)."""
+    slots = _SLOT.findall(text)
+    marked = _SLOT.sub(lambda m: f" qqslot{slots.index(m.group(1))}qq ", text)
+    out = []
+    for token in drop_fillers(tokenize(marked)):
+        if token.word.startswith("qqslot"):
+            out.append("{" + slots[int(token.word[6:-2])] + "}")
+        elif token.word not in ARTICLES:
+            out.append(token.word)
+    return tuple(out)
