@@ -97,11 +97,13 @@ class Coach:
         return script
 
     # ----- performing sets --------------------------------------------------------------
-    def block(self, state: WorkoutState) -> tuple[Script, Position]:
-        """The next reply's sets from ``state.pos``, as many as fit; and where it ends."""
+    def block(self, state: WorkoutState, brief: bool = False) -> tuple[Script, Position]:
+        """The next reply's sets from ``state.pos``, as many as fit; and where it ends.
+
+        ``brief`` leaves out the set-up and first cue of the first exercise (its safety note stays)."""
         script = Script()
         pos = state.pos
-        previewed: frozenset[str] = frozenset()
+        previewed: frozenset[str] = frozenset({"setup", "cue"}) if brief else frozenset()
         chars = 0
         while pos.step < len(state.steps):
             unit, after, next_previewed = self._unit(state, pos, previewed)

@@ -259,23 +259,23 @@ class WorkoutState:
         self.last_start = self.pos
         self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows))
 
-    def settle(self, now: datetime) -> bool:
-        """Work out how far the last reply got before this request; True if it was cut short."""
+    def settle(self, now: datetime) -> Window | None:
+        """Work out how far the last reply got before this request: the window it was cut short in, if any."""
         block, self.block = self.block, None
         if block is None:
-            return False
+            return None
         elapsed = (now - parse_timestamp(block.ts)).total_seconds() - REPLY_LAG_SECONDS
         if elapsed >= block.duration - 0.5 or not block.windows:
             self._mark_done(block.start.step, block.end.step)
             self.pos = block.end
             self.seconds += block.duration
-            return False
+            return None
         elapsed = max(elapsed, 0.0)
         self.seconds += elapsed
         window = max((w for w in block.windows if w.start <= elapsed), default=block.windows[0], key=lambda w: w.start)
         self.pos = self._position_in(window, elapsed, block.start)
         self._mark_done(block.start.step, self.pos.step)
-        return True
+        return window
 
     def _position_in(self, window: Window, elapsed: float, start: Position) -> Position:
         step = self.steps[window.step]
@@ -303,13 +303,23 @@ class WorkoutState:
             if self.results[index] is None:
                 self.results[index] = "done"
 
-    def next(self) -> None:
-        """The person is done with what they were doing: move to the next exercise if mid-way."""
+    def next(self, cut: Window | None = None) -> None:
+        """'Next': cut short mid-set (``cut`` is a work window, or a hold was left part done), that
+        side or set counts as done and the next one follows. Anywhere else (an introduction, a rest,
+        a reply that played out) the workout already stands at what comes next."""
         if self.finished:
             return
-        if self.pos.set or self.pos.side or self.pos.remaining:
-            self.results[self.pos.step] = "done"
-            self.pos = Position(self.pos.step + 1)
+        if cut is not None and cut.kind == "work":
+            step_index, set_index, side = cut.step, cut.set, cut.side
+        elif cut is None and self.pos.remaining is not None:
+            step_index, set_index, side = self.pos.step, self.pos.set, self.pos.side
+        else:
+            return
+        if side + 1 < self.steps[step_index].sides:
+            self.pos = Position(step_index, set_index, side + 1)
+        else:
+            self.pos = self._after_set(step_index, set_index)
+        self._mark_done(step_index, self.pos.step)
 
     def skip(self) -> None:
         """Skip the current exercise; it is recorded as skipped."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class Heard:
     ends_session: bool
     reprompt: str | None
     attributes: dict[str, Any]
+    directives: list[dict[str, Any]] = field(default_factory=list)
 
     def __contains__(self, words: str) -> bool:
         return words.lower() in self.text.lower()
@@ -72,8 +73,11 @@ class Heard:
 class Alexa:
     """One person talking to the skill through Alexa, with a clock of their own."""
 
-    def __init__(self, locale: str = "en-US", user: str | None = None, start: datetime | None = None) -> None:
+    def __init__(
+        self, locale: str = "en-US", user: str | None = None, start: datetime | None = None, screen: bool = False
+    ) -> None:
         self.locale = locale
+        self.screen = screen  # an Echo Show: the device supports APL
         self.user = user or f"amzn1.ask.account.test-{uuid.uuid4()}"
         self.now = start or datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
         self.session: str | None = None
@@ -96,6 +100,15 @@ class Alexa:
         assert self.last is not None
         self.now = self._reply_started + timedelta(seconds=after + REPLY_LAG_SECONDS)
         return self._send(envelopes.intent_request(intent, self._slots(slots)), listened=False)
+
+    def touch(self, button: str, after: float | None = None) -> Heard:
+        """Touch a button on the screen (``after`` seconds into the last reply, or once it has played)."""
+        request = {"type": "Alexa.Presentation.APL.UserEvent", "token": "strong-back", "arguments": [button]}
+        if after is None:
+            return self._send(request)
+        assert self.last is not None
+        self.now = self._reply_started + timedelta(seconds=after + REPLY_LAG_SECONDS)
+        return self._send(request, listened=False)
 
     def leave(self) -> None:
         """Walk away: the session times out."""
@@ -135,6 +148,10 @@ class Alexa:
             locale=self.locale,
             moment=self.now,
         )
+        if self.screen:
+            event["context"]["System"]["device"]["supportedInterfaces"] = {
+                "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}
+            }
         event = json.loads(json.dumps(event))
         raw = self.handler(event, None)
         heard = check_response(raw)
@@ -157,12 +174,13 @@ def check_response(raw: dict[str, Any]) -> Heard:
     speech = (response.get("outputSpeech") or {}).get("ssml")
     ends = response.get("shouldEndSession") is not False
     reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
+    directives = response.get("directives") or []
     if speech is None:
-        return Heard("", "", 0.0, True, None, raw.get("sessionAttributes") or {})
+        return Heard("", "", 0.0, True, None, raw.get("sessionAttributes") or {}, directives)
     assert ssml_problems(speech) == [], ssml_problems(speech)
     if not ends:
         assert reprompt, "a reply that expects an answer carries a reprompt"
         assert ssml_problems(reprompt) == []
     timeline = timeline_from_ssml(speech)
     text = " ".join(segment.text for segment in timeline.segments)
-    return Heard(speech, text, timeline.duration, ends, reprompt, raw.get("sessionAttributes") or {})
+    return Heard(speech, text, timeline.duration, ends, reprompt, raw.get("sessionAttributes") or {}, directives)

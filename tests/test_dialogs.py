@@ -246,3 +246,45 @@ def test_skill_id_is_enforced_when_set() -> None:
     )
     with pytest.raises(AskSdkException):
         invoke(skill, event)
+
+
+def test_next_goes_to_the_next_set_never_past_it() -> None:
+    """ "Say next when you're ready for set two" means next is set two, not the next exercise."""
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="lower_back", level="advanced", place="gym")
+    assert "set two" in first.text.lower()
+    then = alexa.say("AMAZON.NextIntent")
+    assert then.text.lower().startswith("set two")
+    assert windows(then)[0].step == windows(first)[0].step and windows(then)[0].set == 1
+
+
+def test_next_during_the_introduction_starts_the_set_straight_away() -> None:
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", place="gym")
+    work = next(w for w in windows(first) if w.kind == "work")
+    assert work.start > 12
+    quick = alexa.interrupt(3, "AMAZON.NextIntent")
+    again = next(w for w in windows(quick) if w.kind == "work")
+    assert (again.step, again.set) == (work.step, work.set)
+    assert again.start < work.start - 5  # the set-up talk is left out
+
+
+def test_next_mid_hold_ends_that_hold_and_moves_on() -> None:
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="home")
+    steps = heard.attributes["workout"]["steps"]
+    holds = [w for w in windows(heard) if w.kind == "work" and steps[w.step]["hold_seconds"]]
+    while not holds:
+        heard = alexa.say("AMAZON.NextIntent")
+        holds = [w for w in windows(heard) if w.kind == "work" and steps[w.step]["hold_seconds"]]
+    hold = holds[0]
+    moved = alexa.interrupt(hold.start + 5, "AMAZON.NextIntent")
+    first = next(w for w in windows(moved) if w.kind == "work")
+    step = steps[hold.step]
+    if hold.side + 1 < step["sides"]:
+        assert (first.step, first.set, first.side) == (hold.step, hold.set, hold.side + 1)
+    elif hold.set + 1 < step["sets"]:
+        assert (first.step, first.set) == (hold.step, hold.set + 1)
+    else:
+        assert first.step == hold.step + 1
+    assert first.seconds == step["hold_seconds"] or first.step != hold.step  # a full hold, not what was left

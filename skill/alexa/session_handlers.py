@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
+from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import Turn
 from skill.alexa.workout_handlers import start_workout
 from skill.numbers import spoken
@@ -125,7 +126,7 @@ class NoWorkoutHandler(AbstractRequestHandler):
     )
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return any(is_intent_name(name)(handler_input) for name in self.INTENTS)
+        return any(said_or_pressed(name)(handler_input) for name in self.INTENTS)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)

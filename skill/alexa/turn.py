@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 
 from skill.coach import Coach
 from skill.progress import UserData, streak
+from skill.screen import TOKEN, Screen, ScreenBuilder, document
 from skill.speech import Script
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
     from ask_sdk_model import Response
 
+    from skill.speech import Window
     from skill.workout import WorkoutState
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Turn:
         self.user = user
         self.offer: str | None = None  # what a following yes or no answers
         self.storage_ok = True
+        self.screen: Screen | None = None  # what a screen device shows with this reply
 
     @classmethod
     def of(cls, handler_input: HandlerInput) -> Turn:
@@ -50,10 +53,10 @@ class Turn:
         workout = self.user.workout
         return workout if workout is not None and workout.status != "finished" else None
 
-    def settle(self) -> bool:
-        """How far the last reply got; True when this request cut it short."""
+    def settle(self) -> Window | None:
+        """How far the last reply got: the window this request cut it short in, if it did."""
         workout = self.workout
-        return workout.settle(self.now) if workout else False
+        return workout.settle(self.now) if workout else None
 
     # ----- replies ------------------------------------------------------------------------
     def script(self, *parts: tuple[str, dict[str, object]] | str) -> Script:
@@ -68,23 +71,51 @@ class Turn:
         """Reply and keep the session open, with a reprompt."""
         builder = self.handler_input.response_builder
         reprompt = self.coach.sentence(reprompt_key, **data)
+        self._show(script, ending=False)
         return builder.speak(script.to_ssml()).ask(f"<speak>{_escape(reprompt)}</speak>").response
 
     def tell(self, script: Script) -> Response:
         """Reply and end the session."""
+        self._show(script, ending=True)
         return self.handler_input.response_builder.speak(script.to_ssml()).set_should_end_session(True).response
 
-    def perform(self, opening: Script | None = None) -> Response:
-        """Perform the next block of sets from the workout's position (finishing if it is the last)."""
+    # ----- screens ----------------------------------------------------------------------
+    @property
+    def has_screen(self) -> bool:
+        """Whether the device can show APL documents (Echo Show and others)."""
+        context = self.handler_input.request_envelope.context
+        device = context.system.device if context is not None and context.system is not None else None
+        interfaces = device.supported_interfaces if device is not None else None
+        return interfaces is not None and interfaces.alexa_presentation_apl is not None
+
+    def _show(self, script: Script, ending: bool) -> None:
+        """On a screen device, render this reply's card (with the timeline that animates it)."""
+        if not self.has_screen:
+            return
+        from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
+
+        workout = self.workout
+        screen = self.screen or ScreenBuilder(self.coach).still(
+            workout, script, paused=workout is not None and workout.status == "paused", buttons=not ending
+        )
+        builder = self.handler_input.response_builder
+        builder.add_directive(RenderDocumentDirective(token=TOKEN, document=document(), datasources=screen.datasources))
+
+    def perform(self, opening: Script | None = None, brief: bool = False) -> Response:
+        """Perform the next block of sets from the workout's position (finishing if it is the last).
+
+        ``brief`` skips the set-up talk of the first exercise (the person cut it short to start)."""
         workout = self.workout
         if workout is None:
             return self.ask(self.script("workout.none"), "menu.reprompt")
         script = opening or Script()
         workout.resume()
-        block, end = self.coach.block(workout)
+        block, end = self.coach.block(workout, brief=brief)
         start = script.duration
         script.extend(block)
         windows = [w for w in script.windows if w.start >= start]
+        if self.has_screen:
+            self.screen = ScreenBuilder(self.coach).workout(workout, script)
         if end.step >= len(workout.steps):
             return self._finish(script, workout)
         workout.begin_block(windows, end, script.duration, self.now)

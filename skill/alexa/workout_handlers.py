@@ -8,6 +8,7 @@ from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import is_intent_name
 
 from skill.alexa.slots import duration_seconds, slot
+from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import Turn
 from skill.catalog import Area, Level, Place
 from skill.numbers import seconds_phrase, spoken
@@ -29,7 +30,7 @@ class StartWorkoutIntentHandler(AbstractRequestHandler):
     """ "Start a ten minute upper back workout": plan it and begin."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("StartWorkoutIntent")(handler_input)
+        return said_or_pressed("StartWorkoutIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
@@ -95,18 +96,15 @@ class NextIntentHandler(AbstractRequestHandler):
     """ "Next": carry on with the next set or exercise."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.NextIntent")(handler_input) and in_workout(handler_input)
+        return said_or_pressed("AMAZON.NextIntent")(handler_input) and in_workout(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
+        cut = turn.settle()
         workout = turn.workout
         assert workout is not None
-        if workout.status == "paused":
-            workout.resume()
-        else:
-            workout.next()
-        return turn.perform()
+        workout.next(cut)
+        return turn.perform(brief=cut is not None and cut.kind == "intro")
 
 
 class SkipExerciseIntentHandler(AbstractRequestHandler):
@@ -177,7 +175,7 @@ class PauseIntentHandler(AbstractRequestHandler):
     """ "Pause": freeze the workout where the person is, with what is left of a hold."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.PauseIntent")(handler_input) and in_workout(handler_input)
+        return said_or_pressed("AMAZON.PauseIntent")(handler_input) and in_workout(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
@@ -203,7 +201,7 @@ class ResumeIntentHandler(AbstractRequestHandler):
     """ "Resume my workout": carry on from saved progress, in this session or a new one."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.ResumeIntent")(handler_input)
+        return said_or_pressed("AMAZON.ResumeIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
