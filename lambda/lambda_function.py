@@ -1,19 +1,41 @@
-"""AWS Lambda entry point: the one skill object, built once per container, invoked per request."""
+"""AWS Lambda entry point: the one skill object, built once per container, invoked per request.
+
+Environment (set by template.yaml): ``WORKOUT_TABLE`` (required on Lambda), ``SKILL_ID``
+(enforced when set), ``LOG_LEVEL``. Missing setup stops the container at start-up with one
+line that says what to set.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+import os
+import sys
+from typing import TYPE_CHECKING, Any
 
 from skill.alexa.builder import get_skill
 from skill.alexa.invoke import NotAnAlexaRequest, invoke
-from skill.alexa.persistence import require_table_on_lambda
+from skill.alexa.persistence import ConfigurationError, require_table_on_lambda
 
-logging.getLogger().setLevel(logging.INFO)
+if TYPE_CHECKING:
+    from ask_sdk_core.skill import CustomSkill
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+_level = os.environ.get("LOG_LEVEL", "INFO").upper()
+logging.getLogger().setLevel(_level if _level in LOG_LEVELS else "INFO")
 log = logging.getLogger("strong_back")
 
-require_table_on_lambda()
-SKILL = get_skill()
+
+def _start() -> CustomSkill:
+    """The skill for this container; a configuration problem is reported as its message alone."""
+    try:
+        require_table_on_lambda()
+        return get_skill()
+    except ConfigurationError as error:
+        sys.tracebacklimit = 0  # the message says what to fix; a stack trace would only bury it
+        raise ConfigurationError(str(error)) from None
+
+
+SKILL = _start()
 
 
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -1,15 +1,27 @@
-"""Load the person's data before each request and save it after, in session and storage."""
+"""Load the person's data before each request and save it after, in session and storage.
+
+When storage fails the workout goes on from the session attributes and the person is told,
+honestly and once per session, that their progress could not be saved; the next request that
+can read storage saves it. A request that could not read storage saves nothing: the document it
+would write lacks the stored history, and writing it would replace newer data with less.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
+from ask_sdk_model.ui import SsmlOutputSpeech
 
+from skill.alexa.persistence import ProgressReset
 from skill.alexa.turn import TURN, Turn
 from skill.progress import UserData
-from skill.workout import load_state
+from skill.speech import estimate_seconds
+from skill.workout import format_timestamp, load_state, parse_timestamp
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -18,6 +30,17 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WORKOUT = "workout"
 OFFER = "offer"
+UNSAVED = "unsaved"  # session attribute: the person has been told that saving failed
+STORAGE = "strong_back_storage"
+
+
+@dataclass
+class StorageStatus:
+    """What happened to storage in this request."""
+
+    loaded: bool = True  # the stored document was read (or there was none)
+    told: bool = False  # earlier in this session the person heard that saving failed
+    notice: tuple[str, dict[str, object]] | None = None  # something about storage to say first
 
 
 class LoadUserDataInterceptor(AbstractRequestInterceptor):
@@ -25,23 +48,26 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
 
     def process(self, handler_input: HandlerInput) -> None:
         manager = handler_input.attributes_manager
-        storage_ok = True
+        session = handler_input.request_envelope.session
+        carried = manager.session_attributes or {} if session is not None and not session.new else {}
+        status = StorageStatus(told=carried.get(UNSAVED) is True)
         try:
             user = UserData.from_attributes(manager.persistent_attributes)
+        except ProgressReset as reset:
+            user, status.notice = UserData(), ("storage.moved_aside", {"path": str(reset.moved_to)})
         except Exception as error:  # storage down: keep coaching from the session
-            log.warning("could not load saved progress: %s", type(error).__name__)
-            user, storage_ok = UserData(), False
-        session = handler_input.request_envelope.session
-        carried = (manager.session_attributes or {}).get(WORKOUT) if session is not None and not session.new else None
-        if carried is not None:
-            workout = load_state(carried)
+            log.warning("could not load saved progress: %s", error)
+            user, status.loaded = UserData(), False
+        if carried.get(WORKOUT) is not None:
+            workout = load_state(carried[WORKOUT])
             if workout is not None:
                 user.workout = workout
             else:
                 log.warning("ignored damaged workout state from the session")
         turn = Turn(handler_input, user)
-        turn.storage_ok = storage_ok
+        turn.storage_ok = status.loaded
         manager.request_attributes[TURN] = turn
+        manager.request_attributes[STORAGE] = status
 
 
 class SaveUserDataInterceptor(AbstractResponseInterceptor):
@@ -52,13 +78,48 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
         turn = manager.request_attributes.get(TURN)
         if not isinstance(turn, Turn):
             return
+        status = manager.request_attributes.get(STORAGE)
+        status = status if isinstance(status, StorageStatus) else StorageStatus()
+        if status.notice is not None:
+            say_first(response, turn, *status.notice)
+        saved = status.loaded and self._save(handler_input, turn)
+        ending = response is None or response.should_end_session is not False
+        if not saved and (ending or not status.told):
+            key = "storage.unsaved_end" if ending else "storage.unsaved"
+            status.told = say_first(response, turn, key, {}) or status.told
         workout = turn.user.workout
         manager.session_attributes = {
             WORKOUT: workout.to_dict() if workout is not None else None,
             OFFER: turn.offer,
+            UNSAVED: status.told and not saved,
         }
+
+    @staticmethod
+    def _save(handler_input: HandlerInput, turn: Turn) -> bool:
+        manager = handler_input.attributes_manager
         try:
             manager.persistent_attributes = turn.user.to_attributes()
             manager.save_persistent_attributes()
         except Exception as error:  # the workout goes on; the next request saves again
-            log.warning("could not save progress: %s", type(error).__name__)
+            log.warning("could not save progress: %s", error)
+            return False
+        return True
+
+
+def say_first(response: Response | None, turn: Turn, key: str, data: dict[str, object]) -> bool:
+    """Put a sentence before the reply's speech; False when the reply has no speech to add to.
+
+    The workout's timed windows count from the start of the reply, so the block in progress is
+    moved later by the time the sentence takes to say.
+    """
+    speech = response.output_speech if response is not None else None
+    if not isinstance(speech, SsmlOutputSpeech) or not speech.ssml or not speech.ssml.startswith("<speak>"):
+        return False
+    ssml: str = speech.ssml
+    text = turn.coach.sentence(key, **data)
+    speech.ssml = f"<speak><s>{escape(text)}</s>{ssml[len('<speak>') :]}"
+    workout = turn.user.workout
+    if workout is not None and workout.block is not None:
+        later = parse_timestamp(workout.block.ts) + timedelta(seconds=estimate_seconds(text))
+        workout.block = replace(workout.block, ts=format_timestamp(later))
+    return True

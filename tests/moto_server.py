@@ -1,0 +1,181 @@
+"""pytest plugin: a real DynamoDB wire API (moto's server on 127.0.0.1) and tables made as
+template.yaml declares them. Loaded by tests/conftest.py.
+
+Fixtures:
+- ``moto_server``: one server for the session (``MotoServer``; fault tests make their own).
+- ``aws_env``: dummy credentials and region, set only for the test that asks for them.
+- ``workout_table``: a fresh table per test, created from template.yaml's declaration, with
+  ``WORKOUT_TABLE`` and ``DYNAMODB_ENDPOINT_URL`` set as the skill reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+REGION = "us-east-1"
+DUMMY_AWS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    # never read the machine's own AWS configuration
+    "AWS_CONFIG_FILE": str(ROOT / "tests" / "no-aws-config"),
+    "AWS_SHARED_CREDENTIALS_FILE": str(ROOT / "tests" / "no-aws-credentials"),
+}
+
+
+@cache
+def template() -> dict[str, Any]:
+    """template.yaml as data (CloudFormation's short-form tags included)."""
+    from cfnlint.decode import decode
+
+    decoded, problems = decode(str(TEMPLATE))
+    assert decoded is not None and not problems, problems
+    return dict(decoded)
+
+
+def table_properties() -> dict[str, Any]:
+    """The Properties of the one DynamoDB table template.yaml declares."""
+    tables = [r for r in template()["Resources"].values() if r["Type"] == "AWS::DynamoDB::Table"]
+    assert len(tables) == 1, "template.yaml declares exactly one DynamoDB table"
+    return dict(tables[0]["Properties"])
+
+
+def create_table_as_declared(client: Any, name: str) -> None:
+    """Create ``name`` with template.yaml's keys, billing, encryption and point-in-time recovery."""
+    declared = table_properties()
+    options: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": declared["AttributeDefinitions"],
+        "KeySchema": declared["KeySchema"],
+        "BillingMode": declared["BillingMode"],
+    }
+    sse = declared.get("SSESpecification")
+    if sse:
+        options["SSESpecification"] = {"Enabled": bool(sse["SSEEnabled"])}
+    client.create_table(**options)
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 0.1, "MaxAttempts": 50})
+    pitr = declared.get("PointInTimeRecoverySpecification")
+    if pitr:
+        client.update_continuous_backups(TableName=name, PointInTimeRecoverySpecification=dict(pitr))
+
+
+class MotoServer:
+    """moto's DynamoDB server on 127.0.0.1; can be stopped and started again on the same port.
+
+    moto keeps its data in this process, so tables and items survive a stop and start, as a
+    real service's do across an outage.
+    """
+
+    def __init__(self) -> None:
+        self.port = 0
+        self._server: Any = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    def start(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        server.start()
+        self.port = server.get_host_and_port()[1]
+        self._server = server
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[MotoServer]:
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Dummy AWS credentials and region for this test only."""
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in DUMMY_AWS.items():
+        monkeypatch.setenv(name, value)
+    return dict(DUMMY_AWS)
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB's Decimals as ints and floats, for comparing with JSON."""
+    return json.loads(json.dumps(value, default=lambda d: float(d) if isinstance(d, Decimal) else str(d)))
+
+
+@dataclass
+class WorkoutTable:
+    """A table on a moto server, and a way to read its items that does not go through the skill."""
+
+    name: str
+    endpoint: str
+    client: Any
+
+    def item(self, user_id: str) -> dict[str, Any] | None:
+        from boto3.dynamodb.types import TypeDeserializer
+
+        raw = self.client.get_item(TableName=self.name, Key={"id": {"S": user_id}}, ConsistentRead=True).get("Item")
+        if raw is None:
+            return None
+        deserializer = TypeDeserializer()
+        return {key: plain(deserializer.deserialize(value)) for key, value in raw.items()}
+
+    def document(self, user_id: str) -> dict[str, Any] | None:
+        """The progress document stored for a user (None when there is none)."""
+        item = self.item(user_id)
+        return None if item is None else item.get("attributes")
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a process needs to use this table as the skill does."""
+        return {**DUMMY_AWS, "WORKOUT_TABLE": self.name, "DYNAMODB_ENDPOINT_URL": self.endpoint}
+
+
+def make_table(server: MotoServer) -> WorkoutTable:
+    import boto3
+
+    client = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=server.url,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    name = f"StrongBackProgress-{uuid.uuid4().hex[:12]}"
+    create_table_as_declared(client, name)
+    return WorkoutTable(name, server.url, client)
+
+
+@pytest.fixture
+def workout_table(moto_server: MotoServer, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> WorkoutTable:
+    """A fresh table as template.yaml declares it; the skill's environment points at it."""
+    table = make_table(moto_server)
+    monkeypatch.setenv("WORKOUT_TABLE", table.name)
+    monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", table.endpoint)
+    return table
