@@ -63,6 +63,9 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
     if kind == "IntentRequest":
         name = draw(st.sampled_from(CONTRACT_INTENTS) | st.text(min_size=1, max_size=20))
         return envelopes.intent_request(name, draw(slot_values()))
+    if kind == "Alexa.Presentation.APL.UserEvent":
+        arguments = draw(st.lists(st.sampled_from(["next", "pause", "resume", "start"]) | json_value, max_size=3))
+        return {"type": kind, "token": draw(st.sampled_from(["strong-back", "other"]) | text), "arguments": arguments}
     if kind == "SessionEndedRequest":
         return envelopes.session_ended_request(
             draw(st.sampled_from(["USER_INITIATED", "ERROR", "EXCEEDED_MAX_REPROMPTS"]))
@@ -104,4 +107,8 @@ def alexa_envelopes(draw: st.DrawFn, real_attributes: list[dict[str, Any]]) -> d
     )
     if draw(st.booleans()):
         envelope["request"]["locale"] = draw(st.none() | text)
+    if draw(st.booleans()):  # a screen device
+        envelope["context"]["System"]["device"]["supportedInterfaces"] = {
+            "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}
+        }
     return envelope
