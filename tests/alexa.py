@@ -14,18 +14,15 @@ from typing import Any
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import ResponseEnvelope
 
+from interaction_models import load_model
 from local_runner import envelopes
 from skill.speech import ssml_problems, timeline_from_ssml
 from skill.workout import REPLY_LAG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[1]
+# Slot name -> slot type, as the en-US interaction model defines them.
 SLOT_TYPES = {
-    "area": "BACK_AREA",
-    "level": "LEVEL",
-    "place": "PLACE",
-    "duration": "AMAZON.DURATION",
-    "exercise": "EXERCISE",
-    "direction": "DIRECTION",
+    slot["name"]: slot["type"] for intent in load_model("en-US")["intents"] for slot in intent.get("slots", [])
 }
 
 
