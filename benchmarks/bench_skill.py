@@ -165,6 +165,29 @@ def warm_latency(requests: int) -> list[float]:
     return timings
 
 
+def warm_baseline(requests: int) -> list[float]:
+    """The same measure for the smallest ask-sdk skill in this process: one handler, no storage."""
+    from ask_sdk_core.skill_builder import CustomSkillBuilder
+
+    from skill.alexa.invoke import invoke
+
+    builder = CustomSkillBuilder()
+
+    @builder.request_handler(can_handle_func=lambda handler_input: True)
+    def answer(handler_input):  # type: ignore[no-untyped-def]
+        return handler_input.response_builder.speak("Hello").ask("Hello?").response
+
+    skill = builder.create()
+    event = launch_event()
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        invoke(skill, json.loads(json.dumps(event)))
+        timings.append(time.perf_counter() - started)
+    timings.sort()
+    return timings
+
+
 def artifact_size() -> int | None:
     build = ROOT / ".aws-sam" / "build"
     folders = [p for p in build.glob("*") if (p / "lambda_function.py").exists()] if build.exists() else []
@@ -200,6 +223,12 @@ def main() -> int:
     print(
         f"  p50 {p50:.2f} ms (target <= 2 ms) {'OK' if p50 <= 2 else 'OVER'}   "
         f"p99 {p99:.2f} ms (target <= 10 ms) {'OK' if p99 <= 10 else 'OVER'}"
+    )
+    baseline = warm_baseline(len(timings))
+    base_p50 = baseline[len(baseline) // 2] * 1000
+    print(
+        f"  baseline: the smallest ask-sdk skill (one handler, no storage) p50 {base_p50:.2f} ms; "
+        f"strong back does a workout's planning, speech and a saved write in {p50 / base_p50:.1f}x that"
     )
     size = artifact_size()
     if size is None:

@@ -12,7 +12,6 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import escape
 
 # Speaking-rate model, calibrated against espeak-ng at the local voice's rate (see
 # scripts/calibrate_speech.py); Alexa's default voice speaks at a similar pace.
@@ -29,6 +28,11 @@ ALLOWED_TAGS = frozenset({"speak", "s", "p", "break"})
 _WORD = re.compile(r"[A-Za-z0-9']+")
 # Characters XML cannot carry (control characters, lone surrogates, non-characters).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape(text: str) -> str:
+    """Text made safe inside SSML (xml.sax.saxutils would import urllib for this: slow cold starts)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def clean(text: str) -> str:

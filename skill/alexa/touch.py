@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ask_sdk_core.utils import is_intent_name
-from ask_sdk_model.interfaces.alexa.presentation.apl import UserEvent
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ask_sdk_core.handler_input import HandlerInput
 
+USER_EVENT = "Alexa.Presentation.APL.UserEvent"
 # The buttons of skill/apl/workout.json (their SendEvent argument) and the intent each stands for.
 BUTTONS = {
     "next": "AMAZON.NextIntent",
@@ -26,8 +26,10 @@ def pressed(button: str) -> Callable[[HandlerInput], bool]:
 
     def check(handler_input: HandlerInput) -> bool:
         request = handler_input.request_envelope.request
-        arguments = request.arguments if isinstance(request, UserEvent) else None
-        return bool(arguments) and arguments[0] == button  # type: ignore[index]
+        if getattr(request, "object_type", None) != USER_EVENT:
+            return False
+        arguments = getattr(request, "arguments", None)
+        return isinstance(arguments, list) and bool(arguments) and arguments[0] == button
 
     return check
 

@@ -136,6 +136,6 @@ class Turn:
 
 
 def _escape(text: str) -> str:
-    from xml.sax.saxutils import escape
+    from skill.speech import escape
 
     return escape(text)
