@@ -1,7 +1,8 @@
 """Progress in DynamoDB: ask-sdk's adapter with a time budget per call and JSON-safe numbers.
 
-Imported only when ``WORKOUT_TABLE`` is set (``persistence.dynamodb_adapter``): importing
-``ask_sdk_dynamodb.adapter`` builds a boto3 resource at import time.
+Imported only when ``WORKOUT_TABLE`` is set (``persistence.dynamodb_adapter``), and
+``ask_sdk_dynamodb.adapter`` only after the region has been checked: that module builds a
+boto3 resource at import time.
 
 Alexa waits about 8 seconds for a reply. A request makes at most two storage calls (read before
 the handler, save after it), and each call gives up after ``CALL_BUDGET_SECONDS``: botocore's own
@@ -19,8 +20,8 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 from ask_sdk_core.exceptions import PersistenceException
-from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError, NoRegionError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -72,8 +73,14 @@ def make_resource(endpoint_url: str | None = None) -> Any:
         ) from None
 
 
-def retryable(error: Exception) -> bool:
-    """Throttled, a server error, or the connection failed or timed out."""
+def retryable(error: BaseException) -> bool:
+    """Throttled, a server error, or the connection failed or timed out.
+
+    ask-sdk's adapter reports every failure as a PersistenceException raised while handling
+    boto3's exception, so the decision is made on that original exception.
+    """
+    if isinstance(error, PersistenceException) and error.__context__ is not None:
+        return retryable(error.__context__)
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
@@ -114,49 +121,48 @@ def from_dynamodb(value: Any) -> Any:
     return value
 
 
-class WorkoutTableAdapter(DynamoDbAdapter):
-    """One item per user, ``{"id": <user id>, "attributes": <document>}``, as ask-sdk's adapter lays it out.
+class BudgetedAdapter(AbstractPersistenceAdapter):
+    """ask-sdk's DynamoDbAdapter with a time budget per call and JSON-safe numbers.
 
-    The table is declared in template.yaml and never created here.
+    Every read, save and delete goes through ask-sdk's adapter (one item per user,
+    ``{"id": <user id>, "attributes": <document>}``, consistent reads); this wrapper retries what
+    is worth retrying within the budget, and converts floats, which boto3 refuses, to Decimals
+    and back.
     """
 
-    def __init__(
-        self,
-        table_name: str,
-        resource: Any,
-        key: Callable[[RequestEnvelope], str],
-        budget: float = CALL_BUDGET_SECONDS,
-    ) -> None:
-        super().__init__(
-            table_name,
-            partition_key_name=PARTITION_KEY,
-            attribute_name=ATTRIBUTE_NAME,
-            create_table=False,
-            partition_keygen=key,
-            dynamodb_resource=resource,
-        )
+    def __init__(self, inner: AbstractPersistenceAdapter, budget: float = CALL_BUDGET_SECONDS) -> None:
+        self.inner = inner
         self.budget = budget
-        self._table = resource.Table(table_name)
 
-    def _call(self, what: str, operation: Callable[[], T]) -> T:
-        try:
-            return within_budget(operation, self.budget)
-        except Exception as error:
-            reason = error.response["Error"].get("Code", "") if isinstance(error, ClientError) else ""
-            raise PersistenceException(
-                f"could not {what} progress in table {self.table_name}: {reason or type(error).__name__}"
-            ) from error
+    def _call(self, operation: Callable[[], T]) -> T:
+        return within_budget(operation, self.budget)
 
     def get_attributes(self, request_envelope: RequestEnvelope) -> dict[str, Any]:
-        key = {PARTITION_KEY: self.partition_keygen(request_envelope)}
-        response = self._call("read", lambda: self._table.get_item(Key=key, ConsistentRead=True))
-        document = (response.get("Item") or {}).get(ATTRIBUTE_NAME)
+        document = self._call(lambda: self.inner.get_attributes(request_envelope))
         return from_dynamodb(document) if isinstance(document, dict) else {}
 
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
-        item = {PARTITION_KEY: self.partition_keygen(request_envelope), ATTRIBUTE_NAME: to_dynamodb(attributes)}
-        self._call("save", lambda: self._table.put_item(Item=item))
+        document = to_dynamodb(attributes)
+        self._call(lambda: self.inner.save_attributes(request_envelope, document))
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
-        key = {PARTITION_KEY: self.partition_keygen(request_envelope)}
-        self._call("delete", lambda: self._table.delete_item(Key=key))
+        self._call(lambda: self.inner.delete_attributes(request_envelope))
+
+
+def workout_table_adapter(
+    table: str, resource: Any, key: Callable[[RequestEnvelope], str], budget: float = CALL_BUDGET_SECONDS
+) -> BudgetedAdapter:
+    """ask-sdk's adapter over ``resource`` for the table template.yaml declares (never created here)."""
+    # Imported here, once a region is known to be configured: the module builds a boto3
+    # resource as it loads (the default argument of DynamoDbAdapter.__init__).
+    from ask_sdk_dynamodb.adapter import DynamoDbAdapter
+
+    inner = DynamoDbAdapter(
+        table_name=table,
+        partition_key_name=PARTITION_KEY,
+        attribute_name=ATTRIBUTE_NAME,
+        create_table=False,
+        partition_keygen=key,
+        dynamodb_resource=resource,
+    )
+    return BudgetedAdapter(inner, budget)

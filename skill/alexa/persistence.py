@@ -211,9 +211,9 @@ def require_table_on_lambda(environ: Mapping[str, str] | None = None) -> None:
 
 def dynamodb_adapter(table: str, endpoint_url: str | None = None, resource: Any = None) -> AbstractPersistenceAdapter:
     """The DynamoDB adapter for ``table``, over ``resource`` or a boto3 resource made here, now."""
-    from skill.alexa.dynamodb import WorkoutTableAdapter, make_resource
+    from skill.alexa.dynamodb import make_resource, workout_table_adapter
 
-    return WorkoutTableAdapter(table, resource if resource is not None else make_resource(endpoint_url), user_key)
+    return workout_table_adapter(table, resource if resource is not None else make_resource(endpoint_url), user_key)
 
 
 def adapter_from_env(environ: Mapping[str, str] | None = None) -> AbstractPersistenceAdapter:
