@@ -112,7 +112,7 @@ def issue_ca(
 
 
 def issue_leaf(
-    issuer: Issued,
+    issuer: Issued | None,
     key: rsa.RSAPrivateKey,
     *,
     names: tuple[str, ...] = (SIGNING_NAME,),
@@ -121,8 +121,10 @@ def issue_leaf(
     digital_signature: bool = True,
     ip: str | None = None,
 ) -> Issued:
-    """A signing (or TLS server) certificate like Amazon's: SAN, key usage, serverAuth."""
+    """A signing (or TLS server) certificate like Amazon's: SAN, key usage, serverAuth; self-signed without issuer."""
     now = datetime.now(UTC)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if names else "no-name")])
+    signer_key = issuer.key if issuer else key
     alt_names: list[x509.GeneralName] = [x509.DNSName(name) for name in names]
     if ip:
         import ipaddress
@@ -130,8 +132,8 @@ def issue_leaf(
         alt_names.append(x509.IPAddress(ipaddress.ip_address(ip)))
     builder = (
         x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0] if names else "no-name")]))
-        .issuer_name(issuer.cert.subject)
+        .subject_name(subject)
+        .issuer_name(issuer.cert.subject if issuer else subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(not_before or now - timedelta(days=1))
@@ -153,11 +155,11 @@ def issue_leaf(
         )
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signer_key.public_key()), critical=False)
     )
     if alt_names:
         builder = builder.add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
-    return Issued(key, builder.sign(issuer.key, hashes.SHA256()))
+    return Issued(key, builder.sign(signer_key, hashes.SHA256()))
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def hang(handler: http.server.BaseHTTPRequestHandler, stop: threading.Event) -> 
 def drip(handler: http.server.BaseHTTPRequestHandler, stop: threading.Event) -> None:
     """Answer, then send one byte every 0.2 s, never finishing in time."""
     handler.send_response(200)
-    handler.send_header("Content-Length", "100000")
+    handler.send_header("Content-Length", "5000")
     handler.end_headers()
     while not stop.wait(0.2):
         try:
@@ -346,7 +348,7 @@ class CertServer:
         if tls is not None:
             self.server.socket = tls.wrap_socket(self.server.socket, server_side=True, do_handshake_on_connect=False)
         self.scheme = "https" if tls else "http"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def origin(self) -> str:
@@ -393,7 +395,7 @@ class AppServer:
 
     def __init__(self, app: Any) -> None:
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:

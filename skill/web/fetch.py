@@ -23,7 +23,7 @@ from skill.web.refusal import Refusal
 Fetcher = Callable[[str], bytes]
 
 MAX_CHAIN_BYTES = 64 * 1024  # Amazon's chain is about 5 KB
-CONNECT_TIMEOUT = 2.0
+STEP_TIMEOUT = 2.0  # the longest wait for any one step: connecting, the TLS handshake, each read
 TOTAL_TIMEOUT = 3.0  # Alexa waits about 8 s for the whole reply
 _CHUNK = 8192
 
@@ -43,7 +43,7 @@ class HttpFetcher:
         self,
         origin: str | None = None,
         *,
-        connect_timeout: float = CONNECT_TIMEOUT,
+        step_timeout: float = STEP_TIMEOUT,
         total_timeout: float = TOTAL_TIMEOUT,
         max_bytes: int = MAX_CHAIN_BYTES,
         ssl_context: ssl.SSLContext | None = None,
@@ -51,7 +51,7 @@ class HttpFetcher:
         self.origin = urlsplit(origin) if origin else None
         if self.origin is not None and (self.origin.scheme not in ("http", "https") or not self.origin.hostname):
             raise ValueError(f"certificate origin must be an http(s) URL with a host, not {origin!r}")
-        self.connect_timeout = connect_timeout
+        self.step_timeout = step_timeout
         self.total_timeout = total_timeout
         self.max_bytes = max_bytes
         self.ssl_context = ssl_context
@@ -83,9 +83,9 @@ class HttpFetcher:
         connection: http.client.HTTPConnection
         if scheme == "https":
             context = self.ssl_context or ssl.create_default_context()
-            connection = http.client.HTTPSConnection(host, port, timeout=self.connect_timeout, context=context)
+            connection = http.client.HTTPSConnection(host, port, timeout=self.step_timeout, context=context)
         else:
-            connection = http.client.HTTPConnection(host, port, timeout=self.connect_timeout)
+            connection = http.client.HTTPConnection(host, port, timeout=self.step_timeout)
         try:
             connection.request("GET", path, headers={"Accept": "*/*", "User-Agent": "strong-back"})
             response = self._response(connection, deadline)
@@ -102,7 +102,7 @@ class HttpFetcher:
         if left <= 0:
             raise TimeoutError
         if connection.sock is not None:
-            connection.sock.settimeout(min(left, self.connect_timeout))
+            connection.sock.settimeout(min(left, self.step_timeout))
 
     def _response(self, connection: http.client.HTTPConnection, deadline: float) -> http.client.HTTPResponse:
         self._remaining(connection, deadline)
