@@ -214,6 +214,9 @@ def _replace(
             place.append((span.start, span.end))
             i = span.end
             continue
+        if sequence[i] in ARTICLES:  # kept only for a duration ("a minute") this intent doesn't take
+            i += 1
+            continue
         replaced.append(sequence[i])
         place.append((i, i + 1))
         credits[sequence[i]] = min(credits.get(sequence[i], 1.0), credit[i])

@@ -1,0 +1,237 @@
+"""The offline parser: sentences -> intent + slots, from data files; every sample of the model
+parses back; the held-out phrasings; the parse command; requests the real skill accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interaction_models import LOCALES, ModelError, load_model
+from local_runner import envelopes
+from local_runner.nlu import SlotMatch, Understood, understander
+from skill.numbers import spoken
+from tests.alexa import ROOT, check_response, lambda_handler
+
+DATA = Path(__file__).parent / "data"
+HELD_OUT_TARGET = 0.9  # share of held-out phrasings that must be understood exactly
+
+
+def cases(name: str) -> list[dict[str, Any]]:
+    with (DATA / name).open("rb") as handle:
+        return list(tomllib.load(handle)["case"])
+
+
+def outcome(understood: Understood) -> tuple[str, dict[str, str], set[str]]:
+    unresolved = {name for name, match in understood.slots.items() if match.id is None}
+    return understood.intent, understood.to_contract()["slots"], unresolved
+
+
+def expected(case: dict[str, Any]) -> tuple[str, dict[str, str], set[str]]:
+    return case["intent"], case.get("slots", {}), set(case.get("unresolved", []))
+
+
+# ---- sentence -> intent + slots -------------------------------------------------------------
+@pytest.mark.parametrize("case", cases("utterances.toml"), ids=lambda c: c["text"])
+def test_sentence_to_intent_and_slots(case: dict[str, Any]) -> None:
+    assert outcome(understander().understand(case["text"])) == expected(case)
+
+
+def test_held_out_phrasings_are_understood() -> None:
+    """Phrasings written before the sample lists existed: how well the parser generalises."""
+    held_out = cases("utterances_heldout.toml")
+    parser = understander()
+    misses = [(c["text"], outcome(parser.understand(c["text"]))) for c in held_out]
+    misses = [(text, got) for (text, got), case in zip(misses, held_out, strict=True) if got != expected(case)]
+    accuracy = 1 - len(misses) / len(held_out)
+    print(f"held-out accuracy: {accuracy:.1%} of {len(held_out)}")
+    assert accuracy >= HELD_OUT_TARGET, f"{accuracy:.1%} understood; missed: {misses}"
+
+
+def test_data_reaches_every_slot_id_and_every_intent() -> None:
+    model = load_model("en-US")
+    reached: dict[str, set[str]] = {}
+    all_cases = cases("utterances.toml") + cases("utterances_heldout.toml")
+    for case in all_cases:
+        for slot, value in case.get("slots", {}).items():
+            reached.setdefault(slot, set()).add(value)
+    slot_types = {s["name"]: s["type"] for i in model["intents"] for s in i.get("slots", [])}
+    for kind in model["types"]:
+        names = [name for name, t in slot_types.items() if t == kind["name"]]
+        ids = {v["id"] for v in kind["values"]}
+        assert ids <= set().union(*(reached.get(n, set()) for n in names)), f"{kind['name']}: ids without a case"
+    intents = {i["name"] for i in model["intents"]} - {"AMAZON.NavigateHomeIntent"}
+    assert intents <= {c["intent"] for c in all_cases}
+
+
+# ---- every sample of the model parses back -------------------------------------------------
+def _fillers(model: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
+    """Slot type -> (words, expected id) for every value and synonym; durations as spoken."""
+    table = {
+        kind["name"]: [(w, v["id"]) for v in kind["values"] for w in (v["name"]["value"], *v["name"]["synonyms"])]
+        for kind in model["types"]
+    }
+    table["AMAZON.DURATION"] = [(f"{spoken(n)} minutes", f"PT{n}M") for n in (5, 10, 15, 20, 25, 30, 45, 60)]
+    return table
+
+
+def _fill(sample: str, slots: dict[str, str], pick: Any) -> tuple[str, dict[str, str]]:
+    ids = {}
+
+    def value(match: re.Match[str]) -> str:
+        words, value_id = pick(slots[match.group(1)])
+        ids[match.group(1)] = value_id
+        return words
+
+    return re.sub(r"\{([A-Za-z_]+)\}", value, sample), ids
+
+
+def _samples(locale: str) -> list[tuple[str, str, dict[str, str]]]:
+    model = load_model(locale)
+    return [
+        (intent["name"], sample, {s["name"]: s["type"] for s in intent.get("slots", [])})
+        for intent in model["intents"]
+        for sample in intent["samples"]
+    ]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "en-GB"])
+def test_every_sample_parses_back_to_its_intent_and_slot_ids(locale: str) -> None:
+    parser, fillers = understander(locale), _fillers(load_model(locale))
+    turn: dict[str, int] = {}
+
+    def pick(slot_type: str) -> tuple[str, str]:  # every synonym in turn
+        turn[slot_type] = turn.get(slot_type, -1) + 1
+        return fillers[slot_type][turn[slot_type] % len(fillers[slot_type])]
+
+    wrong = []
+    for intent, sample, slots in _samples(locale):
+        text, ids = _fill(sample, slots, pick)
+        got = parser.understand(text)
+        if (got.intent, got.to_contract()["slots"]) != (intent, ids):
+            wrong.append((text, intent, ids, got.to_contract()))
+    assert not wrong, f"{len(wrong)} samples misread, e.g. {wrong[:5]}"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), locale=st.sampled_from(LOCALES))
+def test_any_sample_with_any_slot_values_parses_back(data: st.DataObject, locale: str) -> None:
+    intent, sample, slots = data.draw(st.sampled_from(_samples(locale)))
+    fillers = _fillers(load_model(locale))
+    text, ids = _fill(sample, slots, lambda slot_type: data.draw(st.sampled_from(fillers[slot_type])))
+    got = understander(locale).understand(text)
+    assert (got.intent, got.to_contract()["slots"]) == (intent, ids), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_any_text_gives_an_answer_never_an_error(text: str) -> None:
+    got = understander().understand(text)
+    known = {i["name"] for i in load_model("en-US")["intents"]} | {"LaunchRequest"}
+    assert got.intent in known and 0.0 <= got.confidence <= 1.0
+    json.dumps(got.to_contract())
+    for match in got.slots.values():
+        assert match.heard and match.heard in text.lower()
+
+
+# ---- what the parser hands to the skill ------------------------------------------------------
+def test_request_slots_carry_entity_resolution_like_alexa() -> None:
+    got = understander().understand("start a ten minute workout for the top of my back")
+    assert got.slots["area"] == SlotMatch("area", "BACK_AREA", "top of my back", "upper_back")
+    slots = got.request_slots()
+    area = slots["area"]["resolutions"]["resolutionsPerAuthority"][0]
+    assert slots["area"]["value"] == "top of my back"
+    assert area["status"]["code"] == "ER_SUCCESS_MATCH"
+    assert area["values"][0]["value"] == {"name": "upper back", "id": "upper_back"}
+    assert slots["duration"]["value"] == "PT10M" and "resolutions" not in slots["duration"]
+    unknown = understander().understand("how do I do a pilates hundred").request_slots()["exercise"]
+    assert unknown["value"] == "pilates hundred"
+    assert unknown["resolutions"]["resolutionsPerAuthority"][0]["status"]["code"] == "ER_SUCCESS_NO_MATCH"
+
+
+def _ask_skill(text: str) -> str:
+    got = understander().understand(text)
+    request = (
+        envelopes.launch_request()
+        if got.intent == "LaunchRequest"
+        else envelopes.intent_request(got.intent, got.request_slots())
+    )
+    event = envelopes.envelope(
+        request,
+        user_id="amzn1.ask.account.nlu-test",
+        session_id=envelopes.new_session_id(),
+        new=True,
+        attributes={},
+        locale="en-US",
+        moment=datetime.now(UTC),
+    )
+    return check_response(lambda_handler()(json.loads(json.dumps(event)), None)).text.lower()
+
+
+def test_the_skill_answers_what_the_parser_understood() -> None:
+    assert "glute bridge" in _ask_skill("how do i do a hip raise")
+    assert "pilates hundred" in _ask_skill("how do I do a pilates hundred")
+    assert "upper back" in _ask_skill("alexa ask strong back to start a ten minute workout for my shoulder blades")
+
+
+# ---- locales and loading -----------------------------------------------------------------------
+def test_each_locale_uses_its_own_words() -> None:
+    got = understander("en-GB").understand("start a beginner programme at my flat")
+    assert got.to_contract() == {"intent": "StartWorkoutIntent", "slots": {"level": "beginner", "place": "home"}}
+
+
+def test_understander_is_cached_per_locale_and_refuses_unknown_ones() -> None:
+    assert understander("en-AU") is understander("en-AU")
+    assert understander("en-AU") is not understander("en-IN")
+    with pytest.raises(ModelError, match="unknown locale"):
+        understander("de-DE")
+
+
+# ---- strong-back parse --------------------------------------------------------------------------
+def _parse(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "local_runner", *args],
+        cwd=ROOT,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_parse_prints_the_contract_json() -> None:
+    done = _parse("parse", "start", "a", "ten", "minute", "upper", "back", "workout")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "intent": "StartWorkoutIntent",
+        "slots": {"area": "upper_back", "duration": "PT10M"},
+    }
+
+
+def test_parse_dash_reads_one_utterance_a_line() -> None:
+    done = _parse("parse", "-", stdin="next\n\n  \nhow do I do a plank\nopen strong back\n")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"intent": "AMAZON.NextIntent", "slots": {}},
+        {"intent": "DescribeExerciseIntent", "slots": {"exercise": "plank"}},
+        {"intent": "LaunchRequest", "slots": {}},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["parse", " "], "nothing to parse"), (["--locale", "xx-XX", "parse", "hi"], "unknown locale")],
+)
+def test_parse_errors_are_clear(args: list[str], message: str) -> None:
+    done = _parse(*args)
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
