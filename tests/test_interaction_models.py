@@ -91,7 +91,9 @@ def schema_problems(payload: Any, kind: Any, path: str = "$") -> list[str]:
                 return [f"{path}: expected an object"]
             inner = kind[kind.index(",") + 1 : -1].strip()
             return [p for key, item in payload.items() for p in schema_problems(item, inner, f"{path}.{key}")]
-        primitive = {"str": str, "bool": bool, "int": int, "float": (int, float), "object": object}
+        primitive: dict[str, type | tuple[type, ...]] = {
+            "str": str, "bool": bool, "int": int, "float": (int, float), "object": object,
+        }  # fmt: skip
         if kind in primitive:
             ok = isinstance(payload, primitive[kind]) and not (kind == "int" and isinstance(payload, bool))
             return [] if ok else [f"{path}: expected {kind}, got {payload!r}"]
