@@ -103,8 +103,12 @@ def _run_gunicorn(app: Flask, host: str, port: int) -> int:
     try:
         Server().run()
     except SystemExit as stop:  # gunicorn ends with sys.exit(0) after Ctrl-C
-        return stop.code if isinstance(stop.code, int) else 1
-    return 0
+        code = stop.code if isinstance(stop.code, int) else 1
+    else:
+        code = 0
+    if code == 0:
+        _say("stopped")
+    return code
 
 
 def _run_werkzeug(app: Flask, host: str, port: int) -> int:
@@ -118,7 +122,7 @@ def _run_werkzeug(app: Flask, host: str, port: int) -> int:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        _say("stopped")
     finally:
         server.server_close()
     return 0
