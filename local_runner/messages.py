@@ -1,0 +1,62 @@
+"""What the local program itself tells the person (not the coach's words, which come from the skill)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+INSTALL_SPEECH = "sudo apt-get install espeak-ng alsa-utils"
+
+WELCOME = (
+    "Strong Back coach. Type what you would say to Alexa, one line at a time, "
+    'for example "start a ten minute upper back workout". Type quit to leave.'
+)
+WELCOME_TEXT_ONLY = "(printing only, no speech)"
+SESSION_OVER = "(The coach has closed this conversation. Type to start a new one, or quit to leave.)"
+GOODBYE = "Your progress is saved. See you next time."
+PROMPT = "you> "
+
+
+def speed(value: float) -> str:
+    return f"--speed must be a number above zero (2 runs the clock twice as fast), not {value:g}"
+
+
+def no_audio_output(reason: str) -> str:
+    return (
+        f"No audio output: {reason}. The coach will print what it says instead. "
+        f"To hear it, install espeak-ng and alsa-utils ({INSTALL_SPEECH}) on a machine with a "
+        "sound device; use --text to print only without this note."
+    )
+
+
+def speech_engine_failed(detail: str) -> str:
+    return (
+        f"text-to-speech is not available ({detail}). Install espeak-ng ({INSTALL_SPEECH}), "
+        "or use --text to print only."
+    )
+
+
+def speech_phrase_failed(detail: str) -> str:
+    return f"the speech engine could not say a phrase ({detail})"
+
+
+def speech_stopped(reason: str) -> str:
+    return f"Speech stopped working ({reason}); carrying on in text."
+
+
+def unknown_voice(voice: str, voices: list[Any]) -> str:
+    english = [row for row in voices if any(str(lang).startswith("en") for lang in row[2])]
+    shown = ", ".join(f"{row[0]} ({row[1]})" for row in english[:6])
+    hint = f" English voices include {shown}." if shown else ""
+    return f"there is no voice {voice!r}.{hint} See them all with: strong-back --list-voices"
+
+
+def nlu_missing(detail: str) -> str:
+    return f"the offline language understanding could not start ({detail})"
+
+
+def storage_failed(detail: str) -> str:
+    return f"could not open the progress file ({detail}). Set STRONG_BACK_DB to a file in a folder you can write to."
+
+
+def interrupted_at(seconds: float) -> str:
+    return f"({seconds:.1f} s into the reply)"
