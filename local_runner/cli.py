@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--text", action="store_true", help="print the coach's words only; no audio")
     parser.add_argument("--speed", type=float, default=1.0, help="run the clock this many times faster (demos, tests)")
     parser.add_argument("--voice", default=None, help="text-to-speech voice id (see --list-voices)")
-    parser.add_argument("--rate", type=int, default=None, help="speaking rate in words per minute")
+    parser.add_argument("--rate", type=int, default=None, help="speaking rate in words per minute (default 170)")
     parser.add_argument("--locale", default="en-US", help="en-US, en-GB, en-CA, en-AU or en-IN")
     parser.add_argument("--list-voices", action="store_true", help="list text-to-speech voices and exit")
     parser.add_argument("--user", default="local-user", help="whose progress to use (default: local-user)")
@@ -46,9 +46,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plan_options(plan)
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
 
-    export = sub.add_parser("export", help="render a whole guided workout to a WAV file")
+    export = sub.add_parser(
+        "export",
+        help="render a whole guided workout to a WAV file",
+        description="Render a whole guided workout (every cue, count and timed pause) to one WAV file "
+        "(16-bit PCM, mono, 22,050 Hz) that plays on any device. Needs espeak-ng.",
+    )
     _add_plan_options(export)
-    export.add_argument("-o", "--output", required=True, help="the WAV file to write")
+    export.add_argument("-o", "--output", required=True, help="the WAV file to write, e.g. workout.wav")
+    # Also accepted before the command (strong-back --voice ID export ...); SUPPRESS keeps that value.
+    export.add_argument("--voice", default=argparse.SUPPRESS, help="text-to-speech voice id (see --list-voices)")
+    export.add_argument("--rate", type=int, default=argparse.SUPPRESS, help="speaking rate in words per minute")
+    export.add_argument("--locale", default=argparse.SUPPRESS, help="en-US, en-GB, en-CA, en-AU or en-IN")
 
     serve = sub.add_parser("serve", help="run the skill as a self-hosted HTTPS endpoint (behind a TLS proxy)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")

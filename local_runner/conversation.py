@@ -1,48 +1,49 @@
-"""A conversation with the skill, the way Alexa holds one: sessions, attributes, timestamps."""
+"""A conversation with the skill, the way Alexa holds one: sessions, attributes, timestamps.
+
+The skill works out how far a reply got from the timestamps of the request that started it
+and of the next one, less ``REPLY_LAG_SECONDS`` (Alexa's delay before a reply plays, plus the
+time a person takes to say a command). Locally a reply plays the moment it arrives, so the
+request that follows a timed reply is stamped at exactly the reply's start plus the coach
+seconds it has been playing plus that lag: the skill's estimate is then exact whether the
+person interrupted mid-hold or let the reply finish, and whatever stamped the reply before.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from local_runner import envelopes
 from skill.alexa.invoke import invoke
+from skill.speech import Timeline, Window, timeline_from_ssml
 from skill.workout import REPLY_LAG_SECONDS
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ask_sdk_core.skill import CustomSkill
 
+    from local_runner.clock import VirtualClock
 
-class VirtualClock:
-    """Wall time that runs ``speed`` times faster than real time (for --speed and tests)."""
-
-    def __init__(self, speed: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
-        if speed <= 0:
-            raise ValueError("speed must be positive")
-        self.speed = speed
-        self._monotonic = monotonic
-        self._origin = monotonic()
-        self._start = datetime.now(UTC)
-
-    def now(self) -> datetime:
-        return self._start + timedelta(seconds=(self._monotonic() - self._origin) * self.speed)
+_LAG = timedelta(seconds=REPLY_LAG_SECONDS)
+_TICK = timedelta(milliseconds=1)
 
 
 @dataclass
 class Reply:
-    """What the skill answered: speech, reprompt, whether the session ended, attributes."""
+    """What the skill answered: speech, reprompt, whether the session ended, attributes.
+
+    ``started`` is the coach-clock second at which the reply starts playing.
+    """
 
     ssml: str
     reprompt: str | None
     ends_session: bool
     attributes: dict[str, Any] = field(default_factory=dict)
+    started: float = 0.0
 
     @classmethod
-    def from_response(cls, envelope: dict[str, Any]) -> Reply:
+    def from_response(cls, envelope: dict[str, Any], started: float = 0.0) -> Reply:
         response = envelope.get("response") or {}
         speech = (response.get("outputSpeech") or {}).get("ssml") or "<speak></speak>"
         reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
@@ -51,7 +52,31 @@ class Reply:
             reprompt=reprompt,
             ends_session=response.get("shouldEndSession") is not False,
             attributes=envelope.get("sessionAttributes") or {},
+            started=started,
         )
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """The reply's phrases on its clock, read back from the SSML."""
+        return timeline_from_ssml(self.ssml)
+
+    @property
+    def block(self) -> dict[str, Any] | None:
+        """The timed block this reply performs, as the skill recorded it (None if untimed)."""
+        workout = self.attributes.get("workout")
+        block = workout.get("block") if isinstance(workout, dict) else None
+        return block if isinstance(block, dict) else None
+
+    @cached_property
+    def windows(self) -> list[Window]:
+        """The holds, reps, rests and introductions of this reply, in reply seconds."""
+        block = self.block
+        if block is None:
+            return []
+        try:
+            return [Window.from_list(raw) for raw in block.get("windows") or []]
+        except (TypeError, ValueError):
+            return []
 
 
 class Conversation:
@@ -64,22 +89,35 @@ class Conversation:
         self.clock = clock
         self.session_id: str | None = None
         self.attributes: dict[str, Any] = {}
+        self._offset = timedelta(0)  # how far request stamps run ahead of the clock
+        self._last_stamp: datetime | None = None
+        self._timed_reply: tuple[datetime, datetime] | None = None  # (its request's stamp, when it began)
 
     @property
     def in_session(self) -> bool:
         return self.session_id is not None
 
-    def _send(self, request: dict[str, Any], interrupting: bool = False) -> Reply:
+    def _stamp(self) -> datetime:
+        """The timestamp of a request sent now (see the module notes)."""
+        now = self.clock.now()
+        if self._timed_reply is not None:
+            stamped, began = self._timed_reply
+            moment = stamped + (now - began) + _LAG
+        else:
+            moment = now + self._offset
+        if self._last_stamp is not None:
+            moment = max(moment, self._last_stamp + _TICK)
+        self._offset = moment - now
+        self._last_stamp = moment
+        return moment
+
+    def _send(self, request: dict[str, Any]) -> Reply:
         new = self.session_id is None
         if new:
             self.session_id = envelopes.new_session_id()
             self.attributes = {}
         assert self.session_id is not None
-        moment = self.clock.now()
-        if interrupting:
-            # Alexa's timestamp comes after the person has said the command; the skill
-            # subtracts that lag, so add it here to keep the local estimate exact.
-            moment += timedelta(seconds=REPLY_LAG_SECONDS)
+        moment = self._stamp()
         event = envelopes.envelope(
             request,
             user_id=self.user_id,
@@ -89,7 +127,11 @@ class Conversation:
             locale=self.locale,
             moment=moment,
         )
-        reply = Reply.from_response(invoke(self.skill, event))
+        response = invoke(self.skill, event)
+        started = self.clock.seconds()
+        reply = Reply.from_response(response, started=started)
+        began = self.clock.moment(started)
+        self._timed_reply = (moment, began) if reply.block is not None and not reply.ends_session else None
         if reply.ends_session:
             self.session_id = None
             self.attributes = {}
@@ -101,11 +143,13 @@ class Conversation:
         self.session_id = None
         return self._send(envelopes.launch_request())
 
-    def intent(self, name: str, slots: dict[str, dict[str, Any]], interrupting: bool = False) -> Reply:
-        return self._send(envelopes.intent_request(name, slots), interrupting)
+    def intent(self, name: str, slots: dict[str, dict[str, Any]] | None = None) -> Reply:
+        """An intent request, in this session or (when there is none) a new one."""
+        return self._send(envelopes.intent_request(name, slots or {}))
 
     def end(self, reason: str = "USER_INITIATED") -> None:
-        """Close the session, as Alexa does when the person leaves."""
+        """Close the session, as Alexa does when the person leaves (progress is settled and saved)."""
         if self.session_id is not None:
             self._send(envelopes.session_ended_request(reason))
             self.session_id = None
+            self.attributes = {}

@@ -1,0 +1,298 @@
+"""``strong-back``: the interactive coach on a laptop, with no cloud and no account.
+
+What the person types is understood offline (``local_runner.nlu``), sent as an Alexa request
+envelope to the very skill object the Lambda runs, and the reply is performed: every phrase
+spoken and printed at its moment, every pause a real pause on the coach's clock. A line typed
+while a reply plays cuts it short, as speaking over Alexa does. Piped input is a script: each
+line waits for the reply before it, and ``@12 pause`` speaks up 12 seconds into the reply.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from local_runner import messages
+from local_runner.clock import Inbox, ScriptedWaiter, Typed, TypedWaiter, VirtualClock, scripted_cut
+from local_runner.display import LiveScreen, PlainScreen, step_labels
+from local_runner.player import Outcome, Player, Silent, SpeechOut
+from local_runner.voice import VoiceError, VoiceSettings, check_locale, check_rate
+
+if TYPE_CHECKING:
+    import argparse
+
+    from local_runner.conversation import Conversation, Reply
+
+QUIT_WORDS = frozenset({"quit", "exit", "quit strong back", "exit strong back"})
+LIVE_TICK_SECONDS = 0.1  # real seconds between countdown updates on a terminal
+Screen = LiveScreen | PlainScreen
+
+
+@dataclass(frozen=True)
+class CoachOptions:
+    """The coach's options, checked."""
+
+    text_only: bool
+    speed: float
+    voice: VoiceSettings
+    user: str
+
+
+def coach_options(args: argparse.Namespace) -> CoachOptions:
+    """Checked options from the command line; ``ValueError`` with a message for the person."""
+    speed = float(args.speed)
+    if not speed > 0 or speed == float("inf"):
+        raise ValueError(messages.speed(speed))
+    locale = check_locale(args.locale)
+    rate = check_rate(args.rate)
+    user = str(args.user or "").strip()
+    if not user:
+        raise ValueError("--user needs a name")
+    return CoachOptions(bool(args.text), speed, VoiceSettings(locale, args.voice, rate), user)
+
+
+def is_quit(text: str) -> bool:
+    return text.strip().strip(".!").lower() in QUIT_WORDS
+
+
+class ScreenLogHandler(logging.Handler):
+    """The skill's warnings (e.g. progress that could not be saved) shown as notices."""
+
+    def __init__(self, screen: Screen) -> None:
+        super().__init__(logging.WARNING)
+        self.screen = screen
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.screen.notice(record.getMessage())
+
+
+class CoachSession:
+    """The conversation loop: read a line, send it, perform the reply, until the person leaves."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        understander: Any,
+        player: Player,
+        screen: Screen,
+        inbox: Inbox,
+        *,
+        interactive: bool,
+    ) -> None:
+        self.conversation = conversation
+        self.understander = understander
+        self.player = player
+        self.screen = screen
+        self.inbox = inbox
+        self.clock = conversation.clock
+        self.interactive = interactive
+
+    def run(self) -> int:
+        """Talk until quit, end of input or Ctrl-C; the session is closed and progress saved."""
+        status = 0
+        try:
+            typed = self._next_line(None)
+            note = ""
+            while typed.text is not None and not is_quit(typed.text):
+                reply = self._respond(typed.text, note)
+                if reply is None:
+                    typed, note = self._next_line(None), ""
+                    continue
+                outcome = self._perform(reply)
+                if reply.ends_session and not outcome.interrupted:
+                    self.screen.info(messages.SESSION_OVER)
+                typed = outcome.typed if outcome.typed is not None else self._next_line(reply)
+                note = messages.interrupted_at(outcome.at) if outcome.interrupted else ""
+        except KeyboardInterrupt:
+            status = 130
+        self._leave()
+        return status
+
+    # ----- one turn ---------------------------------------------------------------------------
+    def _next_line(self, reply: Reply | None) -> Typed:
+        """The person's next line; an ``@N`` line waits until N seconds into ``reply``."""
+        self.screen.waiting()
+        typed = self.inbox.take()
+        if typed is None or typed.text is None:
+            return Typed(None)
+        cut = scripted_cut(typed.text)
+        if cut is None:
+            return typed
+        if reply is not None:
+            moment = reply.started + cut[0]
+            while self.clock.seconds() < moment:
+                left = self.clock.real_seconds(moment - self.clock.seconds())
+                if self.inbox.wait_for_line(left) and self.interactive:
+                    break
+        return Typed(cut[1])
+
+    def _respond(self, text: str, note: str = "") -> Reply | None:
+        """Send what was typed to the skill; None when there was nothing to send."""
+        text = text.strip()
+        if not text:
+            return None
+        self.screen.heard(text, note)
+        understood = self.understander.understand(text)
+        if understood.intent == "LaunchRequest":
+            return self.conversation.launch()
+        return self.conversation.intent(understood.intent, understood.request_slots())
+
+    def _perform(self, reply: Reply) -> Outcome:
+        self.screen.use_steps(step_labels(reply.attributes))
+        waiter = (
+            TypedWaiter(self.clock, self.inbox)
+            if self.interactive
+            else ScriptedWaiter(self.clock, self.inbox, reply.started)
+        )
+        return self.player.perform(reply.timeline, reply.windows, reply.started, waiter)
+
+    def _leave(self) -> None:
+        self.player.speech.stop()
+        with contextlib.suppress(KeyboardInterrupt):
+            self.conversation.end()
+        self.screen.info(messages.GOODBYE)
+
+
+# ----- setting up -------------------------------------------------------------------------------
+def open_speech(options: CoachOptions, screen: Screen) -> tuple[SpeechOut, Any]:
+    """The speech output and what to close after; text only (with a notice) when it can't play."""
+    if options.text_only:
+        return Silent(), None
+    from local_runner.audio_out import Speaker, audio_problem
+    from local_runner.synthesis import Synthesizer
+
+    synthesizer = Synthesizer(options.voice)
+    try:
+        synthesizer.start()
+    except VoiceError as error:
+        synthesizer.close()
+        if options.voice.voice and "no voice" in str(error):
+            raise
+        screen.notice(str(error))
+        return Silent(), None
+    problem = audio_problem()
+    if problem is not None:
+        synthesizer.close()
+        screen.notice(messages.no_audio_output(problem))
+        return Silent(), None
+    speaker = Speaker(synthesizer, on_failure=lambda reason: screen.notice(messages.speech_stopped(reason)))
+    return speaker, (speaker, synthesizer)
+
+
+def list_voices(options: CoachOptions) -> int:
+    from local_runner.synthesis import Synthesizer
+
+    synthesizer = Synthesizer(VoiceSettings(options.voice.locale, None, options.voice.rate_wpm))
+    try:
+        synthesizer.start()
+    except VoiceError as error:
+        print(f"strong-back: {error}", file=sys.stderr)
+        return 1
+    finally:
+        synthesizer.close()
+    default = synthesizer.voice_id
+    print(f"{'voice id':<28} {'name':<36} languages")
+    english_first = sorted(synthesizer.voices, key=lambda row: (not str(row[0]).startswith("gmw/en"), row[0]))
+    for voice_id, name, languages in english_first:
+        mark = f"  (default for {options.voice.locale})" if voice_id == default else ""
+        print(f"{voice_id:<28} {name:<36} {', '.join(languages)}{mark}")
+    return 0
+
+
+def _storage_problem() -> str | None:
+    """Why progress can't be kept in the SQLite file, or None (DynamoDB is not checked here)."""
+    if os.environ.get("WORKOUT_TABLE"):
+        return None
+    from skill.alexa.persistence import default_db_path
+
+    path = default_db_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return f"{path.parent}: {error.strerror or error}"
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return f"{path}: not readable and writable"
+    if not path.exists() and not os.access(path.parent, os.W_OK):
+        return f"{path.parent}: not writable"
+    return None
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"strong-back: {message}", file=sys.stderr)
+    return status
+
+
+def run_coach(args: argparse.Namespace) -> int:
+    """The interactive coach (``strong-back`` with no command)."""
+    try:
+        options = coach_options(args)
+    except ValueError as error:
+        return _fail(str(error))
+    if args.list_voices:
+        return list_voices(options)
+    problem = _storage_problem()
+    if problem is not None:
+        return _fail(messages.storage_failed(problem), 1)
+    try:
+        from local_runner.nlu import understander
+
+        understanding = understander(options.voice.locale)
+    except (ImportError, OSError, ValueError) as error:
+        return _fail(messages.nlu_missing(f"{type(error).__name__}: {error}"), 1)
+
+    live = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    interactive = sys.stdin.isatty()
+    screen: Screen = LiveScreen() if live else PlainScreen(prompts=interactive)
+    try:
+        speech, closing = open_speech(options, screen)
+    except VoiceError as error:
+        return _fail(str(error))
+    return _run_session(options, understanding, screen, speech, closing, live=live, interactive=interactive)
+
+
+def _run_session(
+    options: CoachOptions,
+    understanding: Any,
+    screen: Screen,
+    speech: SpeechOut,
+    closing: Any,
+    *,
+    live: bool,
+    interactive: bool,
+) -> int:
+    from local_runner.conversation import Conversation
+    from local_runner.terminal_input import LineEditor, PipeReader
+    from skill.alexa.builder import get_skill
+
+    log_handler = ScreenLogHandler(screen)
+    skill_log = logging.getLogger("skill")
+    skill_log.addHandler(log_handler)
+    skill_log.propagate = False
+    inbox = Inbox()
+    reader: LineEditor | PipeReader
+    if live and interactive:
+        assert isinstance(screen, LiveScreen)
+        screen.echo_typing = True
+        reader = LineEditor(sys.stdin.fileno(), inbox, screen.typing)
+    else:
+        reader = PipeReader(sys.stdin, inbox)
+    clock = VirtualClock(options.speed)
+    conversation = Conversation(get_skill(), locale=options.voice.locale, user_id=options.user, clock=clock)
+    tick = LIVE_TICK_SECONDS * options.speed if live else None
+    player = Player(speech, screen, tick_seconds=tick)
+    session = CoachSession(conversation, understanding, player, screen, inbox, interactive=interactive)
+    screen.info(messages.WELCOME + ("" if not options.text_only else " " + messages.WELCOME_TEXT_ONLY))
+    try:
+        reader.start()
+        return session.run()
+    finally:
+        reader.close()
+        screen.close()
+        if closing is not None:
+            for part in closing:
+                part.close()
+        skill_log.removeHandler(log_handler)
