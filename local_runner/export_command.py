@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,42 +17,47 @@ if TYPE_CHECKING:
     import argparse
 
 
+def _fail(message: str, status: int = 2) -> int:
+    print(f"strong-back: {message}", file=sys.stderr)
+    return status
+
+
 def run_export(args: argparse.Namespace) -> int:
     from local_runner.export import ExportError, render_wav
-    from local_runner.voice import DEFAULT_RATE_WPM
+    from local_runner.voice import check_locale, check_rate
 
     try:
+        locale = check_locale(args.locale)
+        rate = check_rate(args.rate)
         plan = plan_routine(args.area, args.level, args.place, args.minutes)
-    except PlanError as error:
-        print(f"strong-back: {error}", file=sys.stderr)
-        return 2
-    output = Path(args.output)
+    except (PlanError, ValueError) as error:
+        return _fail(str(error))
+    output = Path(args.output).expanduser()
     if output.suffix.lower() != ".wav":
-        print("strong-back: the output file must end in .wav", file=sys.stderr)
-        return 2
-    if not output.parent.exists():
-        print(f"strong-back: the folder {output.parent} does not exist", file=sys.stderr)
-        return 2
+        return _fail(f"the output file must end in .wav, like workout.wav (got {output.name})")
     state = WorkoutState.start(plan, datetime.now(UTC))
-    timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, args.locale)]
+    timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, locale)]
     planned = sum(t.duration for t in timelines)
-    print(
-        f"Rendering a {plan.area.value.replace('_', ' ')} workout of {planned / 60:.1f} minutes to {output}",
-        file=sys.stderr,
-    )
+    title = f"{plan.area.value.replace('_', ' ')} workout, {plan.level.value}, {plan.place.value}"
+    print(f"Rendering a {planned / 60:.1f} minute {title} to {output}", file=sys.stderr)
+    show = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty():
-            print(f"\r  speech {done}/{total} phrases", end="", file=sys.stderr, flush=True)
+        if show:
+            print(f"\r  speech: {done}/{total} phrases", end="", file=sys.stderr, flush=True)
 
+    began = time.perf_counter()
     try:
-        result = render_wav(
-            timelines, output, rate_wpm=args.rate or DEFAULT_RATE_WPM, voice_id=args.voice, progress=progress
-        )
+        result = render_wav(timelines, output, rate_wpm=rate, voice_id=args.voice, locale=locale, progress=progress)
     except ExportError as error:
-        print(f"\nstrong-back: {error}", file=sys.stderr)
-        return 1
-    if sys.stderr.isatty():
+        if show:
+            print(file=sys.stderr)
+        return _fail(str(error), 1)
+    if show:
         print(file=sys.stderr)
-    print(f"Wrote {output}: {result.seconds / 60:.1f} minutes of audio (planned {planned / 60:.1f}).")
+    took = time.perf_counter() - began
+    print(
+        f"Wrote {output}: {result.seconds / 60:.1f} minutes of audio (planned {planned / 60:.1f}), "
+        f"{result.phrases} phrases ({result.distinct_phrases} distinct) in {took:.1f} s."
+    )
     return 0
