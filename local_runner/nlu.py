@@ -147,7 +147,7 @@ class Understander:
     def _spans(self, sequence: list[str], tokens: list[Token], origin: list[int]) -> list[_Span]:
         """Every duration and custom slot value in the words (they may overlap)."""
         spans = [_Span(d.start, d.end, DURATION, d.iso) for d in find_durations(sequence)]
-        for start, end, value in self.lexicon.matches(sequence, set()):
+        for start, end, value in self.lexicon.matches(sequence):
             spans.append(_Span(start, end, value.type, value.id))
         return spans
 

@@ -114,13 +114,25 @@ class SlotLexicon:
         self.longest = max((len(key) for key in self.phrases), default=1)
         self.word_counts: Counter[str] = Counter(word for key in self.phrases for word in key)
 
-    def matches(self, sequence: list[str], blocked: set[int]) -> list[tuple[int, int, SlotValue]]:
-        """Every (start, end, value) whose synonym appears in ``sequence``, avoiding blocked positions."""
+    def matches(self, sequence: list[str]) -> list[tuple[int, int, SlotValue]]:
+        """Every (start, end, value) whose synonym appears in ``sequence`` (a plural last word also
+        matches its singular: "side bridges" is "side bridge")."""
         found = []
         for start in range(len(sequence)):
             for end in range(min(len(sequence), start + self.longest), start, -1):
-                if blocked.intersection(range(start, end)):
-                    continue
-                for value in self.phrases.get(tuple(sequence[start:end]), {}).values():
-                    found.append((start, end, value))
+                window = tuple(sequence[start:end])
+                for form in _forms(window):
+                    if form in self.phrases:
+                        found.extend((start, end, value) for value in self.phrases[form].values())
+                        break
         return found
+
+
+def _forms(window: tuple[str, ...]) -> list[tuple[str, ...]]:
+    last = window[-1]
+    forms = [window]
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        forms.append((*window[:-1], last[:-1]))
+        if last.endswith("es"):
+            forms.append((*window[:-1], last[:-2]))
+    return forms

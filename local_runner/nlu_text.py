@@ -37,6 +37,8 @@ FILLER_PHRASES = (
     ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"), ("could", "you"),
     ("would", "you"), ("will", "you"), ("let", "us"), ("go", "ahead", "and"), ("i", "would", "like"),
 )  # fmt: skip
+# Acknowledgements that only lead into a request ("okay, next one"); alone they mean yes.
+LEADING = (("okay",), ("all", "right"), ("right",), ("yeah", "okay"))
 ARTICLES = frozenset({"a", "an", "the"})
 
 
@@ -84,6 +86,9 @@ def drop_fillers(tokens: list[Token]) -> list[Token]:
             if tokens[i].word not in FILLERS:
                 kept.append(tokens[i])
             i += 1
+    for lead in LEADING:
+        if tuple(t.word for t in kept[: len(lead)]) == lead and len(kept) > len(lead):
+            return kept[len(lead) :]
     return kept
 
 
