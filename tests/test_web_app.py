@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-QUICK_FETCH = {"step_timeout": 0.5, "total_timeout": 1.0}
+QUICK_FETCH: dict[str, Any] = {"step_timeout": 0.5, "total_timeout": 1.0}
 ANSWER_WITHIN = 5.0  # seconds; the certificate download gives up after 1 s here
 
 

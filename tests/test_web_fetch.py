@@ -8,16 +8,28 @@ from __future__ import annotations
 
 import ssl
 import time
+from typing import Any
 
 import pytest
 
 from skill.web.fetch import HttpFetcher
 from skill.web.refusal import Refusal
-from tests.web_pki import CertServer, closed_port, drip, flood, hang, pki, redirect, serve_bytes, tls_server_context
+from tests.web_pki import (
+    CertServer,
+    Route,
+    closed_port,
+    drip,
+    flood,
+    hang,
+    pki,
+    redirect,
+    serve_bytes,
+    tls_server_context,
+)
 
 URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
 PATH = "/echo.api/echo-api-cert-12.pem"
-QUICK = {"step_timeout": 0.5, "total_timeout": 1.0}
+QUICK: dict[str, Any] = {"step_timeout": 0.5, "total_timeout": 1.0}
 
 
 def refusal_of(fetcher: HttpFetcher, url: str = URL) -> tuple[str, float]:
@@ -50,13 +62,13 @@ def test_a_query_string_is_kept() -> None:
     ],
     ids=["404", "500", "redirect-not-followed", "declared-too-big", "streamed-too-big"],
 )
-def test_bad_answers_are_refused(route, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_answers_are_refused(route: Route, reason: str) -> None:
     with CertServer({PATH: route}) as server:
         assert refusal_of(HttpFetcher(server.origin, **QUICK))[0] == reason
 
 
 @pytest.mark.parametrize("route", [hang, drip], ids=["never-answers", "drips-one-byte-at-a-time"])
-def test_a_slow_server_is_given_up_on_at_the_deadline(route) -> None:  # type: ignore[no-untyped-def]
+def test_a_slow_server_is_given_up_on_at_the_deadline(route: Route) -> None:
     with CertServer({PATH: route}) as server:
         reason, took = refusal_of(HttpFetcher(server.origin, **QUICK))
     assert reason == "cert-fetch-timeout"

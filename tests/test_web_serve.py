@@ -24,10 +24,10 @@ import pytest
 import requests
 
 from tests.alexa import check_response
-from tests.web_pki import CertServer, hang, launch_event, pki, root_file, serve_bytes, signed
+from tests.web_pki import CertServer, Sent, hang, launch_event, pki, root_file, serve_bytes, signed
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 BIN = Path(sys.executable).parent
 START_WITHIN = 30.0
@@ -129,9 +129,9 @@ def served(certs: CertServer, tmp_path_factory: pytest.TempPathFactory) -> Itera
         yield server
 
 
-def post(url: str, sent: object) -> tuple[requests.Response, float]:
+def post(url: str, sent: Sent) -> tuple[requests.Response, float]:
     started = time.monotonic()
-    response = requests.post(url, data=sent.body, headers=sent.headers, timeout=20)  # type: ignore[attr-defined]
+    response = requests.post(url, data=sent.body, headers=sent.headers, timeout=20)
     return response, time.monotonic() - started
 
 
@@ -143,7 +143,7 @@ def test_strong_back_serve_answers_a_signed_launch_with_the_welcome(served: Serv
     assert not heard.ends_session
 
 
-def tampered() -> object:
+def tampered() -> Sent:
     sent = signed(launch_event())
     sent.body = sent.body.replace(b"LaunchRequest", b"IntentRequest")
     return sent
@@ -163,7 +163,9 @@ def tampered() -> object:
     ],
     ids=["traversal", "port", "expired", "cert-url-hangs", "tampered", "stale", "skill-id", "binary"],
 )
-def test_strong_back_serve_refuses_forged_requests_quickly(served: Server, forge, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_strong_back_serve_refuses_forged_requests_quickly(
+    served: Server, forge: Callable[[], Sent], reason: str
+) -> None:
     response, took = post(served.url, forge())
     assert response.status_code == 400
     assert response.json()["reason"] == reason

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 from ask_sdk_core.serialize import DefaultSerializer
@@ -28,6 +31,8 @@ from skill.web.verifiers import Refused, SignatureVerifier, SkillIdVerifier, Tim
 from tests.web_pki import (
     AMAZON_CHAIN,
     AMAZON_CHAIN_MOMENT,
+    Sent,
+    SigningPKI,
     issue_ca,
     issue_leaf,
     launch_event,
@@ -140,7 +145,9 @@ def test_a_good_chain_gives_the_signing_key_until_the_first_expiry_in_the_chain(
         "too-long",
     ],
 )
-def test_bad_chains_are_refused_with_the_rule_they_break(make_chain, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_chains_are_refused_with_the_rule_they_break(
+    make_chain: Callable[[SigningPKI], bytes], reason: str
+) -> None:
     with pytest.raises(Refusal) as refused:
         validate_chain(make_chain(pki()), trusted_test_roots(), NOW)
     assert refused.value.reason == reason
@@ -207,7 +214,7 @@ def test_the_system_bundle_is_found_and_read() -> None:
     assert roots.count == len(read_certificates(bundle.read_bytes())) > 10
 
 
-def test_a_roots_file_keeps_the_certificates_that_parse(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_roots_file_keeps_the_certificates_that_parse(tmp_path: Path) -> None:
     bundle = tmp_path / "roots.pem"
     junk = b"-----BEGIN CERTIFICATE-----\nbm9wZQ==\n-----END CERTIFICATE-----\n"
     bundle.write_bytes(b"comment\n" + junk + pki().root_pem + b"trailer\n")
@@ -217,7 +224,7 @@ def test_a_roots_file_keeps_the_certificates_that_parse(tmp_path) -> None:  # ty
 
 
 @pytest.mark.parametrize("content", [None, b"", b"no certificates here\n"], ids=["missing", "empty", "no-pem"])
-def test_unusable_roots_files_are_a_clear_configuration_error(tmp_path, content: bytes | None) -> None:  # type: ignore[no-untyped-def]
+def test_unusable_roots_files_are_a_clear_configuration_error(tmp_path: Path, content: bytes | None) -> None:
     bundle = tmp_path / "roots.pem"
     if content is not None:
         bundle.write_bytes(content)
@@ -319,7 +326,7 @@ def test_a_url_that_just_failed_is_not_fetched_again_for_a_few_seconds() -> None
 # ----- the verifiers ----------------------------------------------------------------------
 
 
-def envelope(event: dict) -> RequestEnvelope:  # type: ignore[type-arg]
+def envelope(event: dict[str, Any]) -> RequestEnvelope:
     parsed = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
     assert isinstance(parsed, RequestEnvelope)
     return parsed
@@ -350,7 +357,7 @@ def test_signature_headers_are_found_in_any_case() -> None:
     ],
     ids=["locale-changed", "space-added"],
 )
-def test_a_tampered_body_fails_the_signature(forge, reason: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_body_fails_the_signature(forge: Callable[[Sent], bytes], reason: str) -> None:
     sent = signed(launch_event())
     body = forge(sent).decode()
     with pytest.raises(Refused) as refused:

@@ -95,10 +95,6 @@ class VerifyingSkillAdapter(SkillAdapter):
         self.max_body_bytes = max_body_bytes
         super().__init__(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
 
-    @property
-    def verifiers(self) -> list[AbstractVerifier]:
-        return list(self._webservice_handler._verifiers)
-
     def dispatch_request(self) -> Response:
         """Verify the POSTed request and answer it with the skill's response envelope."""
         try:
@@ -116,6 +112,7 @@ class VerifyingSkillAdapter(SkillAdapter):
         except VerificationException as error:
             return refused("verification", str(error))
         except SerializationException as error:
+            # The SDK's handler deserializes the envelope before anything else: a body it cannot read.
             return refused("not-an-alexa-request", str(error)[:200])
         g.request_kind = kind
         return jsonify(result)
