@@ -73,14 +73,20 @@ def make_resource(endpoint_url: str | None = None) -> Any:
         ) from None
 
 
+def cause(error: BaseException) -> BaseException:
+    """The boto3 exception behind ask-sdk's PersistenceException (which it raises while handling it)."""
+    while isinstance(error, PersistenceException) and error.__context__ is not None:
+        error = error.__context__
+    return error
+
+
 def retryable(error: BaseException) -> bool:
     """Throttled, a server error, or the connection failed or timed out.
 
     ask-sdk's adapter reports every failure as a PersistenceException raised while handling
     boto3's exception, so the decision is made on that original exception.
     """
-    if isinstance(error, PersistenceException) and error.__context__ is not None:
-        return retryable(error.__context__)
+    error = cause(error)
     if isinstance(error, ClientError):
         code = error.response.get("Error", {}).get("Code", "")
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
@@ -99,7 +105,7 @@ def within_budget(operation: Callable[[], T], budget: float = CALL_BUDGET_SECOND
             pause = random.uniform(0, backoff)
             if not retryable(error) or time.monotonic() - start + pause + ATTEMPT_SECONDS > budget:
                 raise
-            log.info("storage call failed (%s); trying again", type(error).__name__)
+            log.info("storage call failed (%s); trying again", type(cause(error)).__name__)
             time.sleep(pause)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
 

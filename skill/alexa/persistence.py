@@ -116,6 +116,9 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             self.path, timeout=SQLITE_BUSY_SECONDS, isolation_level=None, check_same_thread=False
         )
         try:
+            check = connection.execute("PRAGMA quick_check").fetchone()  # before anything writes to the file
+            if not check or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a killed process loses nothing committed
             connection.execute(
@@ -125,9 +128,6 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
             connection.execute(
                 "INSERT OR IGNORE INTO meta (name, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
-            check = connection.execute("PRAGMA quick_check").fetchone()
-            if not check or check[0] != "ok":
-                raise sqlite3.DatabaseError(f"quick_check: {check[0] if check else 'no answer'}")
         except sqlite3.Error:
             connection.close()
             raise

@@ -108,7 +108,8 @@ class StopIntentHandler(AbstractRequestHandler):
         workout = turn.workout
         if workout is not None and workout.current is not None:
             workout.pause()
-            return turn.tell(turn.script("stop.saved"))
+            # Only claim the progress is saved if storage could be read (else it won't be saved).
+            return turn.tell(turn.script("stop.saved" if turn.storage_ok else "stop.goodbye"))
         return turn.tell(turn.script("stop.goodbye"))
 
 
