@@ -19,7 +19,7 @@ from interaction_models import ModelError, load_model
 from local_runner.envelopes import slot_json
 from local_runner.nlu_invocation import strip_invocation
 from local_runner.nlu_lexicon import Corrector, SlotLexicon
-from local_runner.nlu_match import IntentIndex, Sample, is_placeholder, placeholder
+from local_runner.nlu_match import FORM_CREDIT, TYPO_CREDIT, IntentIndex, Sample, is_placeholder, placeholder
 from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
 from local_runner.nlu_numbers import find_durations
 from local_runner.nlu_text import ARTICLES, Token, drop_fillers, tokenize, words
@@ -31,8 +31,8 @@ LAUNCH = "LaunchRequest"
 DURATION = "AMAZON.DURATION"
 # Lowest score that still counts as understood, by the model's fallbackIntentSensitivity.
 THRESHOLDS = {"LOW": 0.45, "MEDIUM": 0.52, "HIGH": 0.6}
-REPAIRED = 0.85  # credit for a word that matched only after a spelling repair
 WILDCARD = 0.85  # score factor for reading unknown words as an unresolved slot value
+WILDCARD_FIT = 0.75  # ... which needs a sample that fits the rest of the words this well
 # Known words a sample must share before unknown words may fill its slot: this much weight,
 # or one word only this intent uses ("explain"). "what is" alone is not enough.
 WILDCARD_SUPPORT = 3.2
@@ -133,14 +133,16 @@ class Understander:
     # ----- steps ---------------------------------------------------------------------
     def _words(self, tokens: list[Token]) -> tuple[list[str], list[float], list[int]]:
         """Words with typos repaired, articles dropped (except inside durations), and their token index."""
-        repaired = [self.corrector.correct(t.word) or t.word for t in tokens]
+        repairs = [self.corrector.correct(t.word) for t in tokens]
+        repaired = [repair[0] if repair else t.word for repair, t in zip(repairs, tokens, strict=True)]
         in_duration = {i for d in find_durations(repaired) for i in range(d.start, d.end)}
         sequence, credit, origin = [], [], []
         for i, word in enumerate(repaired):
             if word in ARTICLES and i not in in_duration:
                 continue
+            repair = repairs[i]
             sequence.append(word)
-            credit.append(REPAIRED if word != tokens[i].word else 1.0)
+            credit.append(1.0 if repair is None else TYPO_CREDIT if repair[1] else FORM_CREDIT)
             origin.append(i)
         return sequence, credit, origin
 
@@ -173,7 +175,7 @@ class Understander:
                 if not any(word in carrier for word in (left, right)):
                     continue  # an unknown value needs a known word beside it
                 wild, sample = self.index.best(intent, self.index.said(trial, credits, (left, mark, right)))
-                if sample is None or not self._supports(sample, trial):
+                if sample is None or wild < WILDCARD_FIT or not self._supports(sample, trial):
                     continue
                 if wild * WILDCARD > score:
                     first, last = place[start], place[end - 1]

@@ -43,17 +43,20 @@ class Corrector:
             if len(word) >= self.MIN_LENGTH and word.isalpha():
                 for key in {word, *_deletes(word)}:
                     self._by_delete.setdefault(key, []).append(word)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, tuple[str, bool] | None] = {}
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
 
-    def correct(self, word: str) -> str | None:
-        """The known word meant, or None when nothing is close enough (or the word is known)."""
+    def correct(self, word: str) -> tuple[str, bool] | None:
+        """(the known word meant, whether it was a typo rather than another form of the word);
+        None when the word is known or nothing is close enough."""
         if word in self.counts or not word.isalpha():
             return None
         if word not in self._cache:
-            self._cache[word] = self._morphology(word) or self._typo(word)
+            form = self._morphology(word)
+            typo = None if form else self._typo(word)
+            self._cache[word] = (form, False) if form else (typo, True) if typo else None
         return self._cache[word]
 
     def _morphology(self, word: str) -> str | None:

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 BAG_SHARE = 0.75  # the rest of the score is word order (shared word pairs)
 UNKNOWN_FACTOR = 1.5  # a word no sample uses weighs this much more than the rarest known word
+# Credit for a word matched only after repair: another form of a known word ("exercises"), or a
+# typo's nearest known word ("wokrout"). A typo repair may be a different word altogether
+# ("movies" -> "moves"), so what was said also keeps half the weight of an unknown word for it.
+FORM_CREDIT = 0.95
+TYPO_CREDIT = 0.85
 START, END = "^", "$"
 
 
@@ -110,7 +115,10 @@ class IntentIndex:
         self, sequence: Sequence[str], credit: Mapping[str, float], context: tuple[str, str, str] | None = None
     ) -> Said:
         words_ = tuple(sequence)
-        weight = sum(self.weight(w) for w in set(words_))
+        weight = 0.0
+        for word in set(words_):
+            known = self.weight(word)
+            weight += (known + self.unknown_weight) / 2 if credit.get(word, 1.0) <= TYPO_CREDIT else known
         return Said(words_, credit, weight, pairs(words_), context)
 
     def best(self, intent: str, said: Said) -> tuple[float, Sample | None]:

@@ -19,6 +19,10 @@ from hypothesis import strategies as st
 from interaction_models import LOCALES, ModelError, load_model
 from local_runner import envelopes
 from local_runner.nlu import SlotMatch, Understood, understander
+from local_runner.nlu_invocation import strip_invocation
+from local_runner.nlu_lexicon import Corrector, osa_distance
+from local_runner.nlu_numbers import find_durations
+from local_runner.nlu_text import drop_fillers, tokenize, words
 from skill.numbers import spoken
 from tests.alexa import ROOT, check_response, lambda_handler
 
@@ -71,6 +75,84 @@ def test_data_reaches_every_slot_id_and_every_intent() -> None:
         assert ids <= set().union(*(reached.get(n, set()) for n in names)), f"{kind['name']}: ids without a case"
     intents = {i["name"] for i in model["intents"]} - {"AMAZON.NavigateHomeIntent"}
     assert intents <= {c["intent"] for c in all_cases}
+
+
+# ---- the pieces: durations, spelling repair, words, invocation ------------------------------
+@pytest.mark.parametrize(
+    ("said", "iso"),
+    [
+        ("a ten minute workout", "PT10M"),
+        ("15 min", "PT15M"),
+        ("20min", "PT20M"),
+        ("half an hour", "PT30M"),
+        ("a half hour", "PT30M"),
+        ("an hour", "PT1H"),
+        ("an hour long", "PT1H"),
+        ("1 hr", "PT1H"),
+        ("an hour and a half", "PT1H30M"),
+        ("one and a half hours", "PT1H30M"),
+        ("1.5 hours", "PT1H30M"),
+        ("an hour and fifteen minutes", "PT1H15M"),
+        ("1 hour 30 mins", "PT1H30M"),
+        ("twenty five minutes", "PT25M"),
+        ("twenty-five minutes", "PT25M"),
+        ("ninety minutes", "PT90M"),
+        ("a quarter of an hour", "PT15M"),
+        ("three quarters of an hour", "PT45M"),
+        ("forty five seconds", "PT45S"),
+        ("a couple of minutes", "PT2M"),
+        ("one hundred and twenty minutes", "PT120M"),
+    ],
+)
+def test_durations_as_spoken_or_typed(said: str, iso: str) -> None:
+    found = find_durations([t.word for t in tokenize(said)])
+    assert [d.iso for d in found] == [iso]
+
+
+@pytest.mark.parametrize("said", ["level two", "ten", "give me five", "twenty"])
+def test_numbers_without_a_unit_are_not_durations(said: str) -> None:
+    assert find_durations([t.word for t in tokenize(said)]) == []
+
+
+def test_spelling_repair_fixes_one_slip_but_not_other_words() -> None:
+    corrector = Corrector({"start": 9, "workout": 9, "pause": 5, "back": 5, "side": 3, "exercise": 4, "home": 2})
+    assert corrector.correct("strat") == ("start", True)  # letters swapped
+    assert corrector.correct("wrkout") == ("workout", True)  # one missing
+    assert corrector.correct("pasue") == ("pause", True)
+    assert corrector.correct("bak") == ("back", True)
+    assert corrector.correct("exercises") == ("exercise", False)  # another form, not a typo
+    assert corrector.correct("exercising") == ("exercise", False)
+    assert corrector.correct("some") is None  # "home" differs in its first letter: a different word
+    assert corrector.correct("pizza") is None and corrector.correct("start") is None
+    assert osa_distance("deadlfit", "deadlift") == 1 and osa_distance("kitten", "sitting") == 3
+
+
+def test_words_drop_fillers_articles_and_spell_out_contractions() -> None:
+    assert words("Um, can you please start a workout?") == ("start", "workout")
+    assert words("what's next") == ("what", "is", "next")
+    assert words("I don't want to do {exercise}") == ("i", "do", "not", "want", "to", "do", "{exercise}")
+    assert words("lets go") == ("go",)
+    assert [t.word for t in drop_fillers(tokenize("please"))] == []
+
+
+@pytest.mark.parametrize(
+    ("said", "launch", "rest"),
+    [
+        ("open strong back", True, ""),
+        ("Alexa, launch Strong Back please", True, "please"),
+        ("talk to strong back", True, ""),
+        ("ask strong back", True, ""),
+        ("alexa ask strong back to start a workout", False, "start a workout"),
+        ("tell strong back that i'm done", False, "i am done"),
+        ("ask strong back what's next", False, "what is next"),
+        ("open strong back and start a workout", False, "start a workout"),
+        ("start a workout using strong back", False, "start a workout"),
+        ("i want a strong back", False, "i want a strong back"),
+    ],
+)
+def test_wake_word_and_invocation_are_handled_like_alexa(said: str, launch: bool, rest: str) -> None:
+    opened, tokens = strip_invocation(tokenize(said), ("strong", "back"))
+    assert (opened, " ".join(t.word for t in tokens)) == (launch, rest)
 
 
 # ---- every sample of the model parses back -------------------------------------------------
