@@ -120,7 +120,7 @@ class SlotLexicon:
     def matches(self, sequence: list[str]) -> list[tuple[int, int, SlotValue]]:
         """Every (start, end, value) whose synonym appears in ``sequence`` (a plural last word also
         matches its singular: "side bridges" is "side bridge")."""
-        found = []
+        found: list[tuple[int, int, SlotValue]] = []
         for start in range(len(sequence)):
             for end in range(min(len(sequence), start + self.longest), start, -1):
                 window = tuple(sequence[start:end])
