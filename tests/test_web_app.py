@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -43,6 +44,7 @@ from tests.web_pki import (
     serve_bytes,
     serving,
     signed,
+    stalled_post,
 )
 
 if TYPE_CHECKING:
@@ -87,7 +89,9 @@ def make_app(tmp: Path, origin: str, **settings: Any) -> Any:
     skill = build_skill(SQLitePersistenceAdapter(tmp / "web.db"))
     roots = TrustRoots(Store([pki().root.cert]), "test root", 1)
     fetcher = HttpFetcher(origin, **QUICK_FETCH)
-    return build_app(WebSettings(**{"skill_id": SKILL_ID, **settings}), skill, roots=roots, fetcher=fetcher)
+    return build_app(
+        WebSettings(**{"skill_id": SKILL_ID, "body_timeout": 1.0, **settings}), skill, roots=roots, fetcher=fetcher
+    )
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +232,22 @@ def test_a_huge_body_is_cut_off_without_hurting_the_server(url: str) -> None:
         pass  # the server may close the connection before taking 4 MB; either way, no answer from the skill
     assert time.monotonic() - started < ANSWER_WITHIN
     assert requests.get(f"{url}health", timeout=5).status_code == 200
+
+
+def test_a_body_that_never_arrives_is_refused_at_the_deadline(url: str) -> None:
+    reply, took = stalled_post(url)
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert b'"reason":"body-timeout"' in reply
+    assert took < 4.0, f"took {took:.1f} s with a 1 s limit"
+
+
+def test_a_client_that_hangs_up_mid_body_does_not_hurt_the_server(url: str) -> None:
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+        connection.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{")
+    assert requests.get(f"{url}health", timeout=5).status_code == 200
+    response, _ = post(url, signed(launch_event()))
+    assert response.status_code == 200
 
 
 def test_a_slow_certificate_does_not_hold_up_other_requests(url: str) -> None:

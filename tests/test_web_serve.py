@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from tests.alexa import check_response
-from tests.web_pki import CertServer, Sent, hang, launch_event, pki, root_file, serve_bytes, signed
+from tests.web_pki import CertServer, Sent, hang, launch_event, pki, root_file, serve_bytes, signed, stalled_post
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -170,6 +170,15 @@ def test_strong_back_serve_refuses_forged_requests_quickly(
     assert response.status_code == 400
     assert response.json()["reason"] == reason
     assert took < 8.0, f"took {took:.1f} s; Alexa gives up after 8"
+
+
+def test_strong_back_serve_does_not_wait_forever_for_a_body(served: Server) -> None:
+    reply, took = stalled_post(served.url)
+    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert b"body-timeout" in reply
+    assert took < 8.0, f"took {took:.1f} s"
+    response, _ = post(served.url, signed(launch_event()))
+    assert response.status_code == 200
 
 
 def test_strong_back_serve_logs_one_line_per_request_without_personal_data(served: Server) -> None:

@@ -410,6 +410,22 @@ class AppServer:
         self.server.server_close()
 
 
+def stalled_post(url: str, declared: int = 400, partial: bytes = b'{"version": "1.0", ') -> tuple[bytes, float]:
+    """POST that announces ``declared`` bytes, sends only ``partial``, and waits: (reply, seconds to it)."""
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    head = f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as connection:
+        connection.sendall(head.encode() + partial)
+        started = time.monotonic()
+        reply = b""
+        while b"\r\n\r\n" not in reply or not reply.rstrip().endswith(b"}"):
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+        return reply, time.monotonic() - started
+
+
 @contextmanager
 def serving(app: Any) -> Iterator[str]:
     with AppServer(app) as server:

@@ -3,7 +3,7 @@
 The SDK's webservice handler still does the work: it deserializes the envelope, runs the
 verifiers registered through the SDK's hook (ours, from ``skill.web.verifiers``), invokes
 the skill and serializes the reply. Only the HTTP edge is ours: the raw body is read with a
-size limit and decoded as strict UTF-8 (so the signature is checked over exactly the bytes
+size and time limit and decoded as strict UTF-8 (so the signature is checked over exactly the bytes
 received), it must be a JSON Alexa envelope, and every failure before the skill runs is a
 400 with a reason code (the stock adapter answers some of them with 500, and logs tracebacks).
 """
@@ -18,40 +18,18 @@ from ask_sdk_core.exceptions import SerializationException
 from flask import Response, g, jsonify
 from flask import request as flask_request
 
+from skill.web.body import BODY_TIMEOUT, UNREAD_BODY_REASONS, read_body
 from skill.web.refusal import Refusal
 from skill.web.sdk import SkillAdapter, VerificationException
 from skill.web.verifiers import Refused
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
-    from flask import Flask, Request
+    from flask import Flask
 
     from skill.web.sdk import AbstractVerifier
 
-DRAIN_LIMIT = 1024 * 1024  # read and drop up to this much of an oversized body, so the 400 arrives
-_CHUNK = 64 * 1024
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,80}")
-
-
-def read_body(request: Request, limit: int) -> bytes:
-    """The raw request body, at most ``limit`` bytes; ``Refusal`` if it is longer."""
-    declared = request.content_length
-    if declared is not None and declared > DRAIN_LIMIT:
-        raise Refusal("body-too-large", f"{declared} bytes declared")
-    stream = request.stream
-    body = bytearray()
-    while len(body) <= limit:
-        chunk = stream.read(min(_CHUNK, limit + 1 - len(body)))
-        if not chunk:
-            return bytes(body)
-        body += chunk
-    seen = len(body)
-    while seen < DRAIN_LIMIT:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
-        seen += len(chunk)
-    raise Refusal("body-too-large", f"over {limit} bytes")
 
 
 def request_kind(text: str) -> str:
@@ -75,7 +53,7 @@ def refused(reason: str, detail: str = "") -> Response:
     g.refusal_detail = detail
     response = jsonify({"error": "request refused", "reason": reason})
     response.status_code = 400
-    if reason == "body-too-large":
+    if reason in UNREAD_BODY_REASONS:
         response.headers["Connection"] = "close"
     return response
 
@@ -91,14 +69,16 @@ class VerifyingSkillAdapter(SkillAdapter):
         app: Flask,
         *,
         max_body_bytes: int,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
         super().__init__(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
 
     def dispatch_request(self) -> Response:
         """Verify the POSTed request and answer it with the skill's response envelope."""
         try:
-            body = read_body(flask_request, self.max_body_bytes)
+            body = read_body(flask_request, self.max_body_bytes, self.body_timeout)
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError:

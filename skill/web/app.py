@@ -103,7 +103,12 @@ def build_app(
     app.config[VERIFY_TIMESTAMP_APP_CONFIG] = False
     app.config["STRONG_BACK_SETTINGS"] = settings
     adapter = VerifyingSkillAdapter(
-        skill, settings.skill_id or ADAPTER_KEY, verifiers, app, max_body_bytes=settings.max_body_bytes
+        skill,
+        settings.skill_id or ADAPTER_KEY,
+        verifiers,
+        app,
+        max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
     )
     adapter.register(app, "/", endpoint="alexa")
     app.add_url_rule("/", endpoint="health_root", view_func=health(settings.verify), methods=["GET"])

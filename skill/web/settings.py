@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from skill.alexa.persistence import ConfigurationError
+from skill.web.body import BODY_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -33,6 +34,7 @@ class WebSettings:
     trust_roots: str | None = None
     test_cert_origin: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
+    body_timeout: float = BODY_TIMEOUT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, verify: bool = True) -> WebSettings:
