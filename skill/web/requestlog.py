@@ -22,11 +22,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("strong_back.web.requests")
 _UNSAFE = re.compile(r"[^\x21-\x7e]")
+_UNSAFE_IN_PROSE = re.compile(r"[^\x20-\x7e]")
 
 
-def clean(text: str, limit: int) -> str:
-    """Printable ASCII without spaces, at most ``limit`` characters."""
-    cleaned = _UNSAFE.sub("?", text)
+def clean(text: str, limit: int, *, spaces: bool = False) -> str:
+    """Printable ASCII (spaces only if allowed), at most ``limit`` characters."""
+    cleaned = (_UNSAFE_IN_PROSE if spaces else _UNSAFE).sub("?", text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 3] + "..."
 
 
@@ -45,7 +46,7 @@ def line(
     if kind:
         parts.append(kind)
     if refusal:
-        parts.append(f"refused={refusal}" + (f" ({clean(detail, 120)})" if detail else ""))
+        parts.append(f"refused={refusal}" + (f" ({clean(detail, 120, spaces=True)})" if detail else ""))
     parts.append(f"{millis:.1f}ms")
     if not verified:
         parts.append("UNVERIFIED")

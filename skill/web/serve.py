@@ -9,6 +9,7 @@ installed (Windows), werkzeug's threaded server runs instead, with a warning.
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import sys
 from typing import TYPE_CHECKING, Any
@@ -100,9 +101,12 @@ def _run_gunicorn(app: Flask, host: str, port: int) -> int:
         def load(self) -> Flask:
             return app
 
+    master = os.getpid()
     try:
         Server().run()
     except SystemExit as stop:  # gunicorn ends with sys.exit(0) after Ctrl-C
+        if os.getpid() != master:
+            raise  # a forked worker leaving: not ours to report
         code = stop.code if isinstance(stop.code, int) else 1
     else:
         code = 0
