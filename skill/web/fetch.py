@@ -54,7 +54,15 @@ class HttpFetcher:
         self.step_timeout = step_timeout
         self.total_timeout = total_timeout
         self.max_bytes = max_bytes
-        self.ssl_context = ssl_context
+        self._ssl_context = ssl_context
+        self._context_lock = threading.Lock()
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The given TLS context, else the system's defaults (certificates and host name checked), made once."""
+        with self._context_lock:
+            if self._ssl_context is None:
+                self._ssl_context = ssl.create_default_context()
+            return self._ssl_context
 
     @classmethod
     def _executor(cls) -> ThreadPoolExecutor:
@@ -82,7 +90,7 @@ class HttpFetcher:
         scheme, host, port, path = self._target(url)
         connection: http.client.HTTPConnection
         if scheme == "https":
-            context = self.ssl_context or ssl.create_default_context()
+            context = self.ssl_context()
             connection = http.client.HTTPSConnection(host, port, timeout=self.step_timeout, context=context)
         else:
             connection = http.client.HTTPConnection(host, port, timeout=self.step_timeout)
