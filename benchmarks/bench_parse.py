@@ -100,6 +100,11 @@ def main() -> int:
           f"(target <= {TARGET_MS:.0f} ms)  {'OK' if ok else 'MISSED'}")  # fmt: skip
     print(f"  baseline (json.dumps of the result + one regex search): median {base * 1000:.1f} us")
     print(f"  ratio parse / baseline: {median / base:.0f}x")
+    with (ROOT / "tests" / "data" / "utterances_heldout.toml").open("rb") as handle:
+        held_out = tomllib.load(handle)["case"]
+    right = sum(nlu.understand(c["text"]).to_contract() == {"intent": c["intent"], "slots": c.get("slots", {})}
+                for c in held_out)  # fmt: skip
+    print(f"  held-out phrasings understood (intent, slot ids): {right}/{len(held_out)} = {right / len(held_out):.1%}")
     return 0 if ok else 1
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from interaction_models import ModelError, load_model
 from local_runner.envelopes import slot_json
@@ -24,7 +24,10 @@ from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
 from local_runner.nlu_numbers import find_durations
 from local_runner.nlu_text import ARTICLES, Token, drop_fillers, tokenize, words
 
-__all__ = ["ModelError", "SlotMatch", "Understander", "Understood", "understander"]
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = ["Candidate", "ModelError", "SlotMatch", "Understander", "Understood", "understander"]
 
 FALLBACK = "AMAZON.FallbackIntent"
 LAUNCH = "LaunchRequest"
@@ -77,6 +80,15 @@ class Understood:
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """How well one intent fits what was said, and the sample utterance that fits it best."""
+
+    intent: str
+    score: float
+    sample: str | None
+
+
+@dataclass(frozen=True)
 class _Span:
     """A slot value found in the words: positions ``start`` to ``end`` (exclusive)."""
 
@@ -89,8 +101,10 @@ class _Span:
 class Understander:
     """Understands typed or transcribed requests using one locale's interaction model."""
 
-    def __init__(self, locale: str = "en-US") -> None:
-        model = load_model(locale)
+    def __init__(self, locale: str = "en-US", model: Mapping[str, Any] | None = None) -> None:
+        """Load ``interaction_models/<locale>.json`` (or use ``model``, a ``languageModel`` object)."""
+        if model is None:
+            model = load_model(locale)
         self.locale = locale
         self.invocation = words(str(model.get("invocationName", "")))
         self.lexicon = SlotLexicon(model.get("types", []))
@@ -104,6 +118,7 @@ class Understander:
         self.intents = [name for name, samples in self.index.samples.items() if samples]
 
     def understand(self, text: str) -> Understood:
+        """The intent and slots of one utterance (AMAZON.FallbackIntent when nothing fits)."""
         tokens = tokenize(text)
         launch, tokens = strip_invocation(tokens, self.invocation)
         tokens = drop_fillers(tokens)
@@ -112,10 +127,10 @@ class Understander:
         if not tokens:
             return Understood(FALLBACK, {}, 1.0)
         sequence, credit, origin = self._words(tokens)
-        spans = self._spans(sequence, tokens, origin)
+        spans = self._spans(sequence)
         best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
         for intent in self.intents:
-            score, chosen = self._score(intent, sequence, credit, spans)
+            score, chosen, _ = self._score(intent, sequence, credit, spans)
             if score > best[0]:
                 best = (score, intent, chosen)
         score, intent, chosen = best
@@ -129,6 +144,17 @@ class Understander:
             heard = " ".join(lowered[first.start : last.end].split())
             slots[names[span.type]] = SlotMatch(names[span.type], span.type, heard, span.id)
         return Understood(intent, slots, round(min(score, 1.0), 3))
+
+    def candidates(self, text: str) -> list[Candidate]:
+        """Every intent's score for an utterance (after the invocation), best first: for tuning."""
+        tokens = drop_fillers(strip_invocation(tokenize(text), self.invocation)[1])
+        sequence, credit, _ = self._words(tokens)
+        spans = self._spans(sequence)
+        ranked = []
+        for intent in self.intents:
+            score, _, sample = self._score(intent, sequence, credit, spans)
+            ranked.append(Candidate(intent, round(min(score, 1.0), 3), sample))
+        return sorted(ranked, key=lambda c: -c.score)
 
     # ----- steps ---------------------------------------------------------------------
     def _words(self, tokens: list[Token]) -> tuple[list[str], list[float], list[int]]:
@@ -146,7 +172,7 @@ class Understander:
             origin.append(i)
         return sequence, credit, origin
 
-    def _spans(self, sequence: list[str], tokens: list[Token], origin: list[int]) -> list[_Span]:
+    def _spans(self, sequence: list[str]) -> list[_Span]:
         """Every duration and custom slot value in the words (they may overlap)."""
         spans = [_Span(d.start, d.end, DURATION, d.iso) for d in find_durations(sequence)]
         for start, end, value in self.lexicon.matches(sequence):
@@ -155,16 +181,17 @@ class Understander:
 
     def _score(
         self, intent: str, sequence: list[str], credit: list[float], spans: list[_Span]
-    ) -> tuple[float, list[_Span]]:
-        """The intent's best score with its slot types in place, and the slot values used."""
+    ) -> tuple[float, list[_Span], str | None]:
+        """The intent's best score with its slot types in place, the slot values used, the sample."""
         types = self.index.slot_names[intent]
         chosen = _choose([s for s in spans if s.type in types])
         replaced, place, credits = _replace(sequence, credit, chosen)
         said = self.index.said(replaced, credits)
-        score, _ = self.index.best(intent, said)
+        score, best = self.index.best(intent, said)
+        text = best.text if best else None
         open_types = [t for t in types if t != DURATION and t not in {s.type for s in chosen}]
         if not open_types:
-            return score, chosen
+            return score, chosen, text
         carrier = self.index.carrier[intent]
         for start, end in _unknown_runs(replaced, carrier):
             for slot_type in open_types:
@@ -180,8 +207,8 @@ class Understander:
                 if wild * WILDCARD > score:
                     first, last = place[start], place[end - 1]
                     unresolved = _Span(first[0], last[1], slot_type, None)
-                    score, chosen = wild * WILDCARD, [*chosen, unresolved]
-        return score, chosen
+                    score, chosen, text = wild * WILDCARD, [*chosen, unresolved], sample.text
+        return score, chosen, text
 
     def _supports(self, sample: Sample, trial: list[str]) -> bool:
         shared = [self.index.weight(w) for w in sample.bag.intersection(trial) if not is_placeholder(w)]
