@@ -10,6 +10,7 @@ in production it is unset.
 from __future__ import annotations
 
 import http.client
+import os
 import ssl
 import threading
 import time
@@ -134,3 +135,12 @@ class HttpFetcher:
             body += chunk
             if len(body) > self.max_bytes:
                 raise Refusal("cert-fetch-too-big", f"more than {self.max_bytes} bytes")
+
+
+def _forget_pool_in_child() -> None:
+    """A forked process (a gunicorn worker) starts its own download threads."""
+    HttpFetcher._pool = None
+    HttpFetcher._pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_in_child)
