@@ -40,6 +40,7 @@ WILDCARD_FIT = 0.75  # ... which needs a sample that fits the rest of the words 
 # or one word only this intent uses ("explain"). "what is" alone is not enough.
 WILDCARD_SUPPORT = 3.2
 MAX_WILDCARD_WORDS = 3
+MAX_CHARS = 300  # what one spoken request can hold; longer text is cut here (Alexa's are shorter)
 
 _NAMES: dict[tuple[str, str], str] = {}  # (slot type, id) -> value name, from every loaded model
 
@@ -119,6 +120,7 @@ class Understander:
 
     def understand(self, text: str) -> Understood:
         """The intent and slots of one utterance (AMAZON.FallbackIntent when nothing fits)."""
+        text = text[:MAX_CHARS]
         tokens = tokenize(text)
         launch, tokens = strip_invocation(tokens, self.invocation)
         tokens = drop_fillers(tokens)
@@ -147,7 +149,7 @@ class Understander:
 
     def candidates(self, text: str) -> list[Candidate]:
         """Every intent's score for an utterance (after the invocation), best first: for tuning."""
-        tokens = drop_fillers(strip_invocation(tokenize(text), self.invocation)[1])
+        tokens = drop_fillers(strip_invocation(tokenize(text[:MAX_CHARS]), self.invocation)[1])
         sequence, credit, _ = self._words(tokens)
         spans = self._spans(sequence)
         ranked = []

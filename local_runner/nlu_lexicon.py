@@ -35,6 +35,7 @@ class Corrector:
     """Maps an unknown typed word to a known one: plural and -ing forms, then one typo (SymSpell)."""
 
     MIN_LENGTH = 3
+    CACHE_SIZE = 10_000
 
     def __init__(self, counts: Mapping[str, int]) -> None:
         self.counts = dict(counts)
@@ -44,6 +45,7 @@ class Corrector:
                 for key in {word, *_deletes(word)}:
                     self._by_delete.setdefault(key, []).append(word)
         self._cache: dict[str, tuple[str, bool] | None] = {}
+        self._longest = max((len(word) for word in self.counts), default=0)
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
@@ -54,6 +56,8 @@ class Corrector:
         if word in self.counts or not word.isalpha():
             return None
         if word not in self._cache:
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
             form = self._morphology(word)
             typo = None if form else self._typo(word)
             self._cache[word] = (form, False) if form else (typo, True) if typo else None
@@ -71,7 +75,7 @@ class Corrector:
         return next((stem for stem in stems if stem and stem in self.counts), None)
 
     def _typo(self, word: str) -> str | None:
-        if len(word) < self.MIN_LENGTH:
+        if not self.MIN_LENGTH <= len(word) <= self._longest + 1:
             return None
         candidates = set(self._by_delete.get(word, ()))
         for key in _deletes(word):

@@ -246,6 +246,12 @@ def test_any_text_gives_an_answer_never_an_error(text: str) -> None:
         assert match.heard and match.heard in text.lower()
 
 
+def test_overlong_text_is_cut_to_one_request() -> None:
+    assert understander().understand("x" * 100_000).intent == "AMAZON.FallbackIntent"
+    long = understander().understand("start a ten minute upper back workout " + "and more " * 500)
+    assert long.to_contract() == {"intent": "StartWorkoutIntent", "slots": {"duration": "PT10M", "area": "upper_back"}}
+
+
 # ---- what the parser hands to the skill ------------------------------------------------------
 def test_request_slots_carry_entity_resolution_like_alexa() -> None:
     got = understander().understand("start a ten minute workout for the top of my back")
