@@ -162,6 +162,15 @@ class ScreenBuilder:
         return Screen(card)
 
 
+def delay_timeline(datasources: dict[str, Any], seconds: float) -> None:
+    """Start a screen's timeline later, when something is now said before the reply it follows."""
+    timeline = datasources.get("timeline") or {}
+    for name in ("steps", "cues"):
+        items = timeline.get(name) or []
+        if items:
+            items[0]["wait"] = int(items[0].get("wait", 0)) + _ms(seconds)
+
+
 def _count_ms(step: dict[str, Any]) -> int:
     """Milliseconds a timeline step's counting takes on the device (its wait is counted apart)."""
     if step.get("count") == "down":

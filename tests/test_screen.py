@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -59,37 +60,46 @@ def test_the_document_is_well_formed_and_reads_only_what_the_skill_sends() -> No
         Runner(sent["document"], sources).mount()  # every command and component it uses exists
 
 
+def assert_screen_counts_with_the_coach(heard: Heard, offset: float = 0.0) -> int:
+    """Play the reply's screen and check the clock against every count the coach says; how many were checked.
+
+    ``offset``: seconds said before the reply's own speech (its windows count from after them)."""
+    sent = render(heard)
+    shown = Runner(sent["document"], sent["datasources"]).mount()
+    segments = timeline_from_ssml(heard.ssml).segments
+    steps = heard.attributes["workout"]["steps"]
+    checked = 0
+    for window in (replace(w, start=w.start + offset) for w in windows(heard)):
+        if window.kind != "work":
+            continue
+        step = steps[window.step]
+        name = CATALOG[step["exercise"]].name
+        assert shown.shown("exercise", window.start * 1000 + 1).lower() == name
+        for segment in segments:
+            if not window.start - 0.01 <= segment.at < window.end - 0.01:
+                continue
+            said = number_said(segment.text)
+            if said is None:
+                continue
+            clock = shown.shown("clock", segment.at * 1000 + 20)
+            if step["hold_seconds"]:
+                assert int(clock) == said, f"said {segment.text!r} while the screen showed {clock}"
+            else:
+                rep = int((segment.at - window.start + 0.05) // (window.seconds / step["reps"])) + 1
+                assert int(clock) == rep == said
+            checked += 1
+        if step["hold_seconds"]:  # the last second of the hold shows one, as the coach says "One."
+            assert int(shown.shown("clock", window.end * 1000 - 20)) == 1
+    return checked
+
+
 @pytest.mark.parametrize(("area", "level"), [("lower_back", "advanced"), ("upper_back", "beginner")])
 def test_the_countdown_shows_what_the_coach_is_counting(area: str, level: str) -> None:
     alexa = Alexa(screen=True)
     heard = alexa.say("StartWorkoutIntent", area=area, level=level, place="gym")
     checked = 0
     for _ in range(4):
-        sent = render(heard)
-        shown = Runner(sent["document"], sent["datasources"]).mount()
-        segments = timeline_from_ssml(heard.ssml).segments
-        steps = heard.attributes["workout"]["steps"]
-        for window in windows(heard):
-            if window.kind != "work":
-                continue
-            step = steps[window.step]
-            name = CATALOG[step["exercise"]].name
-            assert shown.shown("exercise", window.start * 1000 + 1).lower() == name
-            for segment in segments:
-                if not window.start - 0.01 <= segment.at < window.end - 0.01:
-                    continue
-                said = number_said(segment.text)
-                if said is None:
-                    continue
-                clock = shown.shown("clock", segment.at * 1000 + 20)
-                if step["hold_seconds"]:
-                    assert int(clock) == said, f"said {segment.text!r} while the screen showed {clock}"
-                else:
-                    rep = int((segment.at - window.start + 0.05) // (window.seconds / step["reps"])) + 1
-                    assert int(clock) == rep == said
-                checked += 1
-            if step["hold_seconds"]:  # the last second of the hold shows one, as the coach says "One."
-                assert int(shown.shown("clock", window.end * 1000 - 20)) == 1
+        checked += assert_screen_counts_with_the_coach(heard)
         heard = alexa.say("AMAZON.NextIntent")
         if heard.ends_session:
             break

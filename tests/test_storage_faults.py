@@ -237,6 +237,20 @@ def test_a_missing_table_is_told_and_the_workout_still_runs(
     assert proxy.seen == {"GetItem": 2}, "one read a step, not retried; nothing written after a failed read"
 
 
+def test_on_a_screen_the_countdown_waits_for_the_storage_notice(
+    proxy: FaultyProxy, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from skill.speech import timeline_from_ssml
+    from tests.test_screen import assert_screen_counts_with_the_coach
+
+    alexa = person(skill_on(proxy.url, "NoSuchTable", monkeypatch))
+    alexa.screen = True
+    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate")
+    assert heard.text.lower().startswith("i couldn't save")
+    notice = timeline_from_ssml(heard.ssml).segments[1].at  # the reply proper starts after the notice
+    assert assert_screen_counts_with_the_coach(heard, offset=notice) > 5
+
+
 def test_a_server_that_never_answers_costs_one_timeout_not_the_reply(
     aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

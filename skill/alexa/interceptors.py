@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
-from xml.sax.saxutils import escape
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_model.ui import SsmlOutputSpeech
@@ -20,7 +19,8 @@ from ask_sdk_model.ui import SsmlOutputSpeech
 from skill.alexa.persistence import ProgressReset
 from skill.alexa.turn import TURN, Turn
 from skill.progress import UserData
-from skill.speech import estimate_seconds
+from skill.screen import delay_timeline
+from skill.speech import escape, estimate_seconds
 from skill.workout import format_timestamp, load_state, parse_timestamp
 
 if TYPE_CHECKING:
@@ -109,8 +109,8 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
 def say_first(response: Response | None, turn: Turn, key: str, data: dict[str, object]) -> bool:
     """Put a sentence before the reply's speech; False when the reply has no speech to add to.
 
-    The workout's timed windows count from the start of the reply, so the block in progress is
-    moved later by the time the sentence takes to say.
+    The workout's timed windows count from the start of the reply, so the block in progress and
+    a screen's timeline are moved later by the time the sentence takes to say.
     """
     speech = response.output_speech if response is not None else None
     if not isinstance(speech, SsmlOutputSpeech) or not speech.ssml or not speech.ssml.startswith("<speak>"):
@@ -118,8 +118,13 @@ def say_first(response: Response | None, turn: Turn, key: str, data: dict[str, o
     ssml: str = speech.ssml
     text = turn.coach.sentence(key, **data)
     speech.ssml = f"<speak><s>{escape(text)}</s>{ssml[len('<speak>') :]}"
+    seconds = estimate_seconds(text)
     workout = turn.user.workout
     if workout is not None and workout.block is not None:
-        later = parse_timestamp(workout.block.ts) + timedelta(seconds=estimate_seconds(text))
+        later = parse_timestamp(workout.block.ts) + timedelta(seconds=seconds)
         workout.block = replace(workout.block, ts=format_timestamp(later))
+    for directive in (response.directives if response is not None else None) or []:
+        datasources = getattr(directive, "datasources", None)
+        if isinstance(datasources, dict):
+            delay_timeline(datasources, seconds)
     return True
