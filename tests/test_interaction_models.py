@@ -58,6 +58,7 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z_]*$")
 MAX_SAMPLE_CHARS = 200
 MAX_VALUE_CHARS = 140
 MAX_MODEL_BYTES = 1_500_000
+MAX_TYPE_VALUES = 50_000  # values and synonyms of one custom slot type
 MIN_CUSTOM_SAMPLES = 20
 MAX_SAMPLES_PER_INTENT = 3000  # ours: more would be a sign of runaway expansion
 
@@ -242,6 +243,7 @@ def test_names_and_slot_values_follow_alexas_rules(locale: str) -> None:
         owner: dict[str, str] = {}
         ids = [v["id"] for v in kind["values"]]
         assert len(ids) == len(set(ids)), f"{name}: repeated ids"
+        assert sum(1 + len(v["name"]["synonyms"]) for v in kind["values"]) <= MAX_TYPE_VALUES
         for value in kind["values"]:
             for word in (value["name"]["value"], *value["name"]["synonyms"]):
                 assert SAMPLE_CHARS.match(word) and 0 < len(word) <= MAX_VALUE_CHARS, f"{name}: {word!r}"
