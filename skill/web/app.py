@@ -77,7 +77,7 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _internal_error(error: Exception) -> Response:
-    log.exception("the skill failed to answer a verified request")
+    log.exception("the skill failed to answer a request")
     response = jsonify({"error": "internal error"})
     response.status_code = 500
     return response
