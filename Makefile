@@ -4,50 +4,87 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SAM_VENV ?= .sam-venv
 ARGS ?=
+ENDPOINT ?=
+# System packages: speech for the coach (espeak-ng, aplay); audio checks in the tests (sox).
+COACH_PACKAGES := espeak-ng libespeak-ng1 alsa-utils
+TEST_PACKAGES := $(COACH_PACKAGES) sox
 
-.PHONY: coach test lint system-deps sam bench clean
+.PHONY: coach test lint bench models skill-package serve coach-deps system-deps apt sam clean
 
+# A Python with venv and pip (Debian and Ubuntu ship venv separately as python3-venv).
 $(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { \
+		echo "Strong Back needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.12"; exit 1; }
+	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(MAKE) --no-print-directory apt PACKAGES=python3-venv
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
+	@echo "Installing Strong Back into $(VENV) ..."
 	$(BIN)/pip install -q -e .
-	touch $@
+	@touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
+	@echo "Installing Strong Back with its test tools into $(VENV) ..."
 	$(BIN)/pip install -q -e '.[dev]'
-	touch $(VENV)/.runtime $@
+	@touch $(VENV)/.runtime $@
 
-## The coach: set up on first run, then talk to it (ARGS="--text" for print only).
-coach: $(VENV)/.runtime
-	@command -v espeak-ng >/dev/null || echo "note: espeak-ng is not installed, so the coach will print only (sudo apt-get install espeak-ng alsa-utils for speech)"
-	$(BIN)/strong-back $(ARGS)
+## The coach: sets everything up on first run, then talk to it (ARGS="--text --speed 10" to print only, faster).
+coach: coach-deps $(VENV)/.runtime
+	@$(BIN)/strong-back $(ARGS)
 
-## System packages the speech tests and the coach use (needs root; skipped when present).
-system-deps:
-	@if ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null || ! command -v aplay >/dev/null; then \
-		if [ "$$(id -u)" = 0 ]; then \
-			export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq espeak-ng sox alsa-utils >/dev/null; \
-		else echo "install espeak-ng, sox and alsa-utils (e.g. sudo apt-get install espeak-ng sox alsa-utils)"; exit 1; fi; \
+## Speech for the coach: installed when run as root, otherwise the coach prints and tells you how.
+coach-deps:
+	@missing=""; for tool in espeak-ng aplay; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			$(MAKE) --no-print-directory apt PACKAGES="$(COACH_PACKAGES)" || echo "note: could not install speech; the coach will print only"; \
+		else echo "note:$$missing not found, so the coach will print only (for speech: sudo apt-get install $(COACH_PACKAGES))"; fi; \
 	fi
+
+## System packages the tests use (needs root; skipped when present).
+system-deps:
+	@missing=""; for tool in espeak-ng aplay sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"; \
+		else echo "the tests need$$missing: sudo apt-get install $(TEST_PACKAGES)"; exit 1; fi; \
+	fi
+
+apt:
+	@echo "Installing system packages: $(PACKAGES) ..."
+	@export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $(PACKAGES) >/dev/null
 
 ## The AWS SAM CLI, in its own virtual environment (it pins its own dependencies).
 sam: $(SAM_VENV)/bin/sam
-$(SAM_VENV)/bin/sam:
+$(SAM_VENV)/bin/sam: | $(BIN)/python
 	$(PYTHON) -m venv $(SAM_VENV)
+	@echo "Installing the AWS SAM CLI into $(SAM_VENV) ..."
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli
 
-## Every test: unit, dialog, persistence on a local DynamoDB API, audio, endpoint, sam build.
+## Every test: core, dialogs, persistence on a local DynamoDB API, audio, endpoint, sam build.
 test: system-deps sam $(VENV)/.dev
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/python -m pytest -q
 
+## ruff and mypy, as CI runs them.
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-bench: $(VENV)/.dev
-	$(BIN)/python benchmarks/run_all.py
+## Benchmarks, printed with their targets and baselines.
+bench: system-deps $(VENV)/.dev
+	$(BIN)/python benchmarks/run_all.py $(ARGS)
+
+## Regenerate the interaction models from interaction_models/source.toml and the catalog.
+models: $(VENV)/.runtime
+	$(BIN)/python -m interaction_models.generate
+
+## The ASK CLI skill package in build/ (ENDPOINT=<Lambda ARN or https:// address>).
+skill-package: $(VENV)/.runtime
+	$(BIN)/python -m interaction_models.package build $(if $(ENDPOINT),--endpoint $(ENDPOINT))
+
+## The self-hosted Alexa endpoint (ARGS="--port 8080").
+serve: $(VENV)/.runtime
+	$(BIN)/strong-back serve $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .hypothesis
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam build .pytest_cache .hypothesis .mypy_cache .ruff_cache

@@ -174,7 +174,7 @@ def warm_baseline(requests: int) -> list[float]:
     builder = CustomSkillBuilder()
 
     @builder.request_handler(can_handle_func=lambda handler_input: True)
-    def answer(handler_input):  # type: ignore[no-untyped-def]
+    def answer(handler_input):
         return handler_input.response_builder.speak("Hello").ask("Hello?").response
 
     skill = builder.create()

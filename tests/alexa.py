@@ -136,6 +136,7 @@ class Alexa:
         if new:
             self.session = f"amzn1.echo-api.session.{uuid.uuid4()}"
             self.attributes = {}
+        assert self.session is not None
         event = envelopes.envelope(
             request,
             user_id=self.user,

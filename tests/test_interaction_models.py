@@ -104,6 +104,12 @@ def schema_problems(payload: Any, kind: Any, path: str = "$") -> list[str]:
         return [] if payload in {member.value for member in kind} else [f"{path}: {payload!r} is not a {kind.__name__}"]
     if not isinstance(payload, dict):
         return [f"{path}: expected an object"]
+    if getattr(kind, "json_discriminator_key", None) in payload:  # a base class: check the concrete one
+        concrete = kind.discriminator_value_class_map.get(payload[kind.json_discriminator_key])
+        if concrete is None:
+            return [f"{path}: {payload[kind.json_discriminator_key]!r} is not a kind of {kind.__name__}"]
+        module, _, name = concrete.rpartition(".")
+        kind = getattr(importlib.import_module(module), name)
     known = {json_key: attr for attr, json_key in kind.attribute_map.items()}
     problems = []
     for key, value in payload.items():
