@@ -1,4 +1,5 @@
-"""A person's saved data: the workout in progress, finished workouts, streaks."""
+"""A person's saved data: the workout in progress, finished workouts, streaks; and how two
+versions of it written at the same time (two devices of one person) are merged."""
 
 from __future__ import annotations
 
@@ -58,6 +59,57 @@ class UserData:
     def record(self, entry: HistoryRecord) -> None:
         self.history.append(entry)
         del self.history[:-HISTORY_LIMIT]
+
+    def finished(self, workout: WorkoutState) -> bool:
+        """Whether the history already holds this workout's record (it was finished, here or elsewhere)."""
+        return any(record.id == workout.id for record in self.history if record.id is not None)
+
+
+def record_identity(record: HistoryRecord) -> tuple[Any, ...]:
+    """What makes two records the same workout: its id; for records from before ids, their whole content."""
+    if record.id is not None:
+        return ("id", record.id)
+    return ("content", *sorted(record.to_dict().items()))
+
+
+def _fuller(a: HistoryRecord, b: HistoryRecord) -> HistoryRecord:
+    """Of two records of one workout, the one with more exercises done, then more time; ``a`` on a tie."""
+    return b if (b.completed, b.seconds) > (a.completed, a.seconds) else a
+
+
+def merge(stored: UserData, mine: UserData) -> UserData:
+    """What to save when ``stored`` was written by someone else after this request read it.
+
+    ``mine`` is what this request would have written. The rules, each simple on its own:
+
+    - **history**: every record of either side, once. Records of the same workout (same id; same
+      content for records from before ids) count once, the fuller one kept. Ordered by date (records
+      of one day: the stored ones first, as they were saved first) and capped at ``HISTORY_LIMIT``,
+      the oldest dropped.
+    - **workout in progress**: this request's, if it has one (the device acting now keeps the
+      workout it is running), otherwise the stored one. Either way a workout whose record is in
+      the merged history is over and is not brought back: a device still showing a workout that the
+      other device has finished does not resurrect it.
+    - **first_seen**: the earlier of the two.
+
+    Merging is idempotent (merging a side with itself gives it back) and never loses a record.
+    """
+    chosen: dict[tuple[Any, ...], HistoryRecord] = {}
+    for record in [*stored.history, *mine.history]:
+        key = record_identity(record)
+        chosen[key] = _fuller(chosen[key], record) if key in chosen else record
+    history = sorted(chosen.values(), key=lambda record: record.date)[-HISTORY_LIMIT:]
+    merged = UserData(history=history)
+    workout = mine.workout if mine.workout is not None else stored.workout
+    merged.workout = None if workout is None or merged.finished(workout) else workout
+    seen = [day for day in (stored.first_seen, mine.first_seen) if day is not None]
+    merged.first_seen = min(seen) if seen else None
+    return merged
+
+
+def merge_attributes(stored: dict[str, Any], mine: dict[str, Any]) -> dict[str, Any]:
+    """``merge`` on stored documents (``UserData.to_attributes`` form): the storage adapters' resolver."""
+    return merge(UserData.from_attributes(stored), UserData.from_attributes(mine)).to_attributes()
 
 
 def streak(history: list[HistoryRecord], today: date) -> int:

@@ -9,6 +9,8 @@ Anything invalid or stale from storage or the client is detected by ``load_state
 from __future__ import annotations
 
 import math
+import re
+import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,6 +27,7 @@ REPLY_LAG_SECONDS = 2.0
 MIN_REMAINING_SECONDS = 3.0
 STATUSES = ("active", "paused", "finished")
 RESULTS = (None, "done", "skipped")
+_WORKOUT_ID = re.compile(r"[A-Za-z0-9._:+-]{1,40}")  # new ids are 12 hex digits; older states use their start time
 
 
 class StateError(ValueError):
@@ -103,9 +106,26 @@ class Block:
         )
 
 
+def new_workout_id() -> str:
+    """A fresh workout identity: random, so two devices starting in the same second differ."""
+    return secrets.token_hex(6)
+
+
+def _workout_id(raw: Any) -> str:
+    """A stored workout identity; ``StateError`` unless it is a short plain token."""
+    if not isinstance(raw, str) or not _WORKOUT_ID.fullmatch(raw):
+        raise StateError("workout id is damaged")
+    return raw
+
+
 @dataclass(frozen=True)
 class HistoryRecord:
-    """One finished (or stopped) workout, for progress and streaks."""
+    """One finished (or stopped) workout, for progress and streaks.
+
+    ``id`` is the id of the workout it records: two devices that finish the same workout produce
+    records with the same id, and a workout whose id is in the history is over. Records saved
+    before ids existed have none (``None``) and are told apart by their whole content.
+    """
 
     date: str
     area: str
@@ -115,9 +135,13 @@ class HistoryRecord:
     completed: int
     skipped: int
     seconds: int
+    id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        data = dict(self.__dict__)
+        if self.id is None:
+            del data["id"]  # records from before ids stay as they were stored
+        return data
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> HistoryRecord:
@@ -132,6 +156,7 @@ class HistoryRecord:
             completed=int(raw["completed"]),
             skipped=int(raw["skipped"]),
             seconds=int(raw["seconds"]),
+            id=None if raw.get("id") is None else _workout_id(raw["id"]),
         )
 
 
@@ -152,6 +177,7 @@ class WorkoutState:
     seconds: float = 0.0
     block: Block | None = None
     last_start: Position | None = None
+    id: str = ""  # which workout this is (``new_workout_id``); its history record carries the same id
 
     # ----- creation and storage -------------------------------------------------------
     @classmethod
@@ -164,6 +190,7 @@ class WorkoutState:
             steps=list(plan.steps),
             started=format_timestamp(now),
             results=[None] * len(plan.steps),
+            id=new_workout_id(),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -182,6 +209,7 @@ class WorkoutState:
             "seconds": round(self.seconds, 3),
             "block": self.block.to_dict() if self.block else None,
             "last_start": self.last_start.to_list() if self.last_start else None,
+            "id": self.id,
         }
 
     @classmethod
@@ -206,6 +234,8 @@ class WorkoutState:
                 seconds=_number(raw["seconds"], 0, 10**7),
                 block=Block.from_dict(raw["block"]) if raw.get("block") else None,
                 last_start=Position.from_list(raw["last_start"]) if raw.get("last_start") else None,
+                # a state saved before workouts had ids is known by its start time
+                id=_workout_id(raw["id"] if raw.get("id") is not None else raw["started"]),
             )
             parse_timestamp(state.started)
         except StateError:
@@ -388,6 +418,7 @@ class WorkoutState:
             completed=self.count("done"),
             skipped=self.count("skipped"),
             seconds=round(self.seconds),
+            id=self.id or None,
         )
 
 
