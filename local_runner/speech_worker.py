@@ -20,11 +20,18 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import IO, Any
 
 FINISH_TIMEOUT_SECONDS = 8.0
+ATTEMPTS = 4
+RETRY_PAUSE_SECONDS = 0.02
+WAV_HEADER_BYTES = 44
+IDLE_TIMEOUT_SECONDS = 2.0
+WARM_UP = "Ready."
 
 
 def _voice_rows(engine: Any) -> list[list[Any]]:
@@ -53,22 +60,58 @@ def _send(out: IO[str], message: dict[str, Any]) -> None:
     out.flush()
 
 
-def _synthesize(engine: Any, finished: threading.Event, text: str, path: str) -> dict[str, Any]:
-    target = Path(path)
-    target.unlink(missing_ok=True)
-    finished.clear()
+class Utterances:
+    """pyttsx3's reports on the phrase being made: finished, and whether it was cancelled."""
+
+    def __init__(self) -> None:
+        self.finished = threading.Event()
+        self.cancelled = threading.Event()
+
+    def reset(self) -> None:
+        self.finished.clear()
+        self.cancelled.clear()
+
+    def on_finished(self, completed: bool = True, **_: Any) -> None:
+        (self.finished if completed else self.cancelled).set()
+
+
+def espeak_idle(timeout: float = IDLE_TIMEOUT_SECONDS) -> None:
+    """Wait until espeak-ng has no command pending (see ``_synthesize``)."""
     try:
-        engine.save_to_file(text, str(target))
-        engine.runAndWait()
-    except Exception as error:  # the engine's own failures are reported, not raised
-        return {"ok": False, "path": path, "error": f"{type(error).__name__}: {error}"}
-    # With espeak-ng, pyttsx3's runAndWait returns before the file is written (synthesis runs on
-    # espeak's own thread); the file is complete when the utterance is reported finished.
-    if not finished.wait(FINISH_TIMEOUT_SECONDS):
-        return {"ok": False, "path": path, "error": "the speech engine did not finish the phrase"}
-    if not target.exists() or target.stat().st_size <= 44:
-        return {"ok": False, "path": path, "error": "the speech engine wrote no audio"}
-    return {"ok": True, "path": path}
+        from pyttsx3.drivers import _espeak
+    except ImportError:  # another engine: nothing to wait for
+        return
+    deadline = time.monotonic() + timeout
+    while _espeak.IsPlaying() and time.monotonic() < deadline:
+        time.sleep(0.002)
+
+
+def _synthesize(engine: Any, utterances: Utterances, text: str, path: str) -> dict[str, Any]:
+    """Make one WAV file, working around faults of pyttsx3 2.99's espeak-ng driver.
+
+    espeak-ng runs its commands on a thread of its own. pyttsx3's ``runAndWait`` returns
+    before the file is written, so the file is only read once the phrase is reported finished.
+    And ``runAndWait`` first cancels whatever espeak-ng still has pending: a setting not yet
+    applied is lost, and the phrase then made comes out empty (reported as not completed). So
+    each phrase waits until espeak-ng is idle, and a cancelled phrase is made again.
+    """
+    target = Path(path)
+    for _attempt in range(ATTEMPTS):
+        espeak_idle()
+        target.unlink(missing_ok=True)
+        utterances.reset()
+        try:
+            engine.save_to_file(text, str(target))
+            engine.runAndWait()
+        except Exception as error:  # the engine's own failures are reported, not raised
+            return {"ok": False, "path": path, "error": f"{type(error).__name__}: {error}"}
+        if not utterances.finished.wait(FINISH_TIMEOUT_SECONDS):
+            return {"ok": False, "path": path, "error": "the speech engine did not finish the phrase"}
+        if utterances.cancelled.is_set() or not target.exists() or target.stat().st_size <= WAV_HEADER_BYTES:
+            time.sleep(RETRY_PAUSE_SECONDS)
+            continue
+        return {"ok": True, "path": path}
+    return {"ok": False, "path": path, "error": f"the speech engine gave no audio after {ATTEMPTS} tries"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -94,11 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.voice and voice is None:
         _send(protocol, {"error": f"unknown voice {args.voice!r}", "voices": rows})
         return 1
-    finished = threading.Event()
-    engine.connect("finished-utterance", lambda **_: finished.set())
+    utterances = Utterances()
+    engine.connect("finished-utterance", utterances.on_finished)
+    # The first phrase pumps pyttsx3's own start-up settings, which can cancel what follows;
+    # the voice and rate are set after it, on an idle engine, so that they hold.
+    with tempfile.TemporaryDirectory(prefix="strong-back-warm-up-") as folder:
+        _synthesize(engine, utterances, WARM_UP, str(Path(folder) / "warm-up.wav"))
     if voice:
         engine.setProperty("voice", voice)
     engine.setProperty("rate", args.rate)
+    espeak_idle()
     current = voice or str(engine.getProperty("voice") or "")
     _send(protocol, {"ready": True, "voice": current, "voices": rows})
     for line in sys.stdin:
@@ -110,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, KeyError, TypeError):
             _send(protocol, {"ok": False, "path": "", "error": "bad request"})
             continue
-        _send(protocol, _synthesize(engine, finished, text, path))
+        _send(protocol, _synthesize(engine, utterances, text, path))
     return 0
 
 

@@ -137,6 +137,7 @@ class Synthesizer:
     # ----- life cycle ---------------------------------------------------------------------
     def start(self) -> None:
         """Start the worker and wait until it is ready; ``VoiceError`` saying why it can't."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         self._worker = self._launch()
         self._thread = threading.Thread(target=self._run, name="speech-synthesis", daemon=True)
         self._thread.start()
