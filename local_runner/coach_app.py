@@ -172,7 +172,7 @@ def open_speech(options: CoachOptions, screen: Screen) -> tuple[SpeechOut, Any]:
         synthesizer.close()
         if options.voice.voice and "no voice" in str(error):
             raise
-        screen.notice(str(error))
+        screen.notice(messages.printing_instead(str(error)))
         return Silent(), None
     problem = audio_problem()
     if problem is not None:

@@ -29,10 +29,11 @@ def no_audio_output(reason: str) -> str:
 
 
 def speech_engine_failed(detail: str) -> str:
-    return (
-        f"text-to-speech is not available ({detail}). Install espeak-ng ({INSTALL_SPEECH}), "
-        "or use --text to print only."
-    )
+    return f"text-to-speech is not available ({detail}). Install espeak-ng: {INSTALL_SPEECH}"
+
+
+def printing_instead(problem: str) -> str:
+    return f"{problem}. The coach will print what it says instead; use --text to print only without this note."
 
 
 def speech_phrase_failed(detail: str) -> str:
