@@ -1,0 +1,281 @@
+"""The real ``strong-back`` coach in a subprocess, fed like a person would feed it: piped
+scripts (``--text --speed 50``), a terminal (a pseudo-terminal), and machines without audio.
+Assertions are on what the person hears and sees."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+RUN_WITHIN = 120.0
+
+
+def strong_back() -> list[str]:
+    script = BIN / "strong-back"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "local_runner"]
+
+
+def environment(tmp: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("WORKOUT_TABLE", "DYNAMODB_ENDPOINT_URL", "SKILL_ID")}
+    env.update(STRONG_BACK_DB=str(tmp / "progress.db"), PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def coach(tmp: Path, lines: list[str], *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*strong_back(), *args],
+        input="".join(f"{line}\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=environment(tmp, **env),
+        timeout=RUN_WITHIN,
+        check=False,
+    )
+
+
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen"
+_UNITS += " seventeen eighteen nineteen"
+UNITS = {word: n for n, word in enumerate(_UNITS.split())}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
+
+
+def spoken_seconds(text: str) -> int:
+    """23 from '... twenty three seconds ...' (the number a person hears before 'seconds')."""
+    match = re.search(r"((?:twenty|thirty|forty|fifty)?[ -]?(?:[a-z]+)?) seconds", text.lower())
+    assert match, f"no number of seconds in {text!r}"
+    total = 0
+    for word in re.split(r"[ -]", match.group(1).strip()):
+        total += TENS.get(word, UNITS.get(word, 0))
+    return total
+
+
+def after(lines: list[str], marker: str) -> list[str]:
+    index = next(i for i, line in enumerate(lines) if marker in line)
+    return lines[index + 1 :]
+
+
+START = "start a twenty minute intermediate lower back workout at home"
+
+
+def test_a_scripted_session_then_resume_the_next_day(tmp_path: Path) -> None:
+    first = coach(tmp_path, [START, "@16 skip this one", "@30 pause", "resume", "stop"], "--text", "--speed", "50")
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
+    heard = first.stdout.splitlines()
+
+    # The workout begins by naming its first exercise (the seed: lower back starts with glute bridges).
+    opening = after(heard, f"you> {START}")
+    assert any("exercise one" in line.lower() and "glute bridge" in line.lower() for line in opening[:4])
+
+    # Skipping moves on to the plank, whose hold starts counting before the pause comes in.
+    skipped = after(heard, "you> skip this one")
+    assert "skipping the glute bridge" in skipped[0].lower()
+    until_pause = skipped[: next(i for i, line in enumerate(skipped) if line.startswith("you> pause"))]
+    assert any(line.startswith("[Plank") and "hold: 35 s" in line for line in until_pause)
+
+    # "pause" mid-hold: the coach says how much of the hold is left.
+    paused = after(heard, "you> pause")[0]
+    assert "left on your plank" in paused.lower()
+    left = spoken_seconds(paused)
+    assert 5 <= left < 35
+
+    # "resume": the rest of that hold, counted down to one.
+    resumed = after(heard, "you> resume")
+    assert "plank" in resumed[0].lower() and spoken_seconds(resumed[0]) == left
+    marker = next(line for line in resumed if line.startswith("[Plank"))
+    assert f"hold: {left} s" in marker or f"hold: {left + 1} s" in marker or f"hold: {left - 1} s" in marker
+    counted = resumed[resumed.index(marker) :]
+    countdown = [line for line in counted if line in ("Five.", "Four.", "Three.", "Two.", "One.")]
+    assert countdown[:5] == ["Five.", "Four.", "Three.", "Two.", "One."]
+
+    # "stop" ends the session with progress saved.
+    stopped = after(heard, "you> stop")
+    assert "progress is saved" in stopped[0].lower()
+    assert "Your progress is saved" in heard[-1]
+
+    # The next day: "resume my workout" carries on with the plank's later sets, not from the top.
+    second = coach(tmp_path, ["resume my workout", "quit"], "--text", "--speed", "50")
+    assert second.returncode == 0, second.stderr
+    carried = after(second.stdout.splitlines(), "you> resume my workout")
+    spoken = " ".join(carried).lower()
+    assert "welcome back" in carried[0].lower()
+    assert "exercise one" not in spoken and "glute bridge" not in spoken
+    assert "plank" in spoken and ("set two" in spoken or "set three" in spoken or "second set" in spoken)
+    assert "Your progress is saved" in second.stdout.splitlines()[-1]
+
+
+def test_after_goodbye_the_next_line_starts_a_new_session(tmp_path: Path) -> None:
+    lines = ["open strong back", "stop", "start a five minute upper back workout", "quit"]
+    done = coach(tmp_path, lines, "--text", "--speed", "50")
+    assert done.returncode == 0, done.stderr
+    heard = done.stdout.splitlines()
+    assert "welcome to strong back" in after(heard, "you> open strong back")[0].lower()
+    assert any("type to start a new one" in line.lower() for line in after(heard, "you> stop"))
+    fresh = after(heard, "you> start a five minute upper back workout")
+    assert "upper back" in fresh[0].lower()
+
+
+def test_end_of_input_mid_hold_saves_where_the_person_was(tmp_path: Path) -> None:
+    first = coach(tmp_path, [START, "@16 skip this one", "@30 quit"], "--text", "--speed", "50")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[-1].startswith("Your progress is saved")
+    again = coach(tmp_path, ["resume my workout", "quit"], "--text", "--speed", "50")
+    carried = " ".join(after(again.stdout.splitlines(), "you> resume my workout")).lower()
+    assert "plank" in carried and "seconds" in carried
+    assert 5 <= spoken_seconds(carried) < 35
+
+
+@pytest.mark.parametrize(
+    ("args", "complaint"),
+    [
+        (["--speed", "0"], "--speed must be a number above zero"),
+        (["--speed", "-3"], "--speed must be a number above zero"),
+        (["--speed", "nan"], "--speed must be a number above zero"),
+        (["--locale", "fr-FR"], "unknown locale 'fr-FR': choose one of en-US"),
+        (["--rate", "900"], "--rate must be between"),
+        (["--user", "  "], "--user needs a name"),
+    ],
+)
+def test_bad_options_are_refused_with_a_clear_message(tmp_path: Path, args: list[str], complaint: str) -> None:
+    done = coach(tmp_path, ["quit"], "--text", *args)
+    assert done.returncode == 2
+    assert complaint in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_progress_file_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    done = coach(tmp_path, ["quit"], "--text", STRONG_BACK_DB=str(blocked / "progress.db"))
+    assert done.returncode == 1
+    assert "could not open the progress file" in done.stderr and "STRONG_BACK_DB" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+# ----- without audio ------------------------------------------------------------------------------
+NO_AUDIO_HINTS = ("apt-get install espeak-ng alsa-utils", "--text")
+
+
+def _python_only_path(tmp: Path) -> str:
+    """A PATH with nothing on it but an empty folder: no aplay (the program uses absolute paths)."""
+    empty = tmp / "bin"
+    empty.mkdir(exist_ok=True)
+    return str(empty)
+
+
+def test_no_aplay_is_said_once_and_the_coach_carries_on_in_text(tmp_path: Path) -> None:
+    done = coach(
+        tmp_path, ["open strong back", "start a five minute workout", "@12 stop"], PATH=_python_only_path(tmp_path)
+    )
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stderr.splitlines() if line.startswith("strong-back:")]
+    assert len(notices) == 1, done.stderr
+    assert all(hint in notices[0] for hint in NO_AUDIO_HINTS)
+    assert "Traceback" not in done.stderr
+    assert "welcome to strong back" in done.stdout.lower()
+    assert any("exercise one" in line.lower() for line in done.stdout.splitlines())
+
+
+def test_a_sound_device_that_fails_is_said_once(tmp_path: Path) -> None:
+    """aplay is there but no device opens (the fault of a machine without a sound card)."""
+    fake = tmp_path / "fakebin"
+    fake.mkdir()
+    aplay = fake / "aplay"
+    aplay.write_text("#!/bin/sh\necho 'aplay: main:831: audio open error: No such file or directory' >&2\nexit 1\n")
+    aplay.chmod(0o755)
+    done = coach(tmp_path, ["open strong back", "quit"], PATH=f"{fake}:{os.environ.get('PATH', '')}")
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stderr.splitlines() if line.startswith("strong-back:")]
+    assert len(notices) == 1, done.stderr
+    assert "No audio output" in notices[0] or "text-to-speech is not available" in notices[0]
+    assert all(hint in notices[0] for hint in NO_AUDIO_HINTS)
+    assert "welcome to strong back" in done.stdout.lower()
+
+
+def test_text_mode_says_nothing_about_audio(tmp_path: Path) -> None:
+    done = coach(tmp_path, ["open strong back", "quit"], "--text", PATH=_python_only_path(tmp_path))
+    assert done.returncode == 0
+    assert done.stderr.strip() == ""
+
+
+# ----- on a terminal ------------------------------------------------------------------------------
+class Terminal:
+    """The coach on a pseudo-terminal: keys in, screen bytes out."""
+
+    def __init__(self, tmp: Path, *args: str, columns: int = 60) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        env = environment(tmp, TERM="xterm")
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:  # the child: become the coach
+            command = strong_back()
+            os.execve(command[0], [*command, *args], env)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+        self.screen = ""
+
+    def read_until(self, pattern: str, within: float = 30.0) -> str:
+        deadline = time.monotonic() + within
+        while not re.search(pattern, self.screen):
+            left = deadline - time.monotonic()
+            assert left > 0, f"never saw {pattern!r} in:\n{self.screen[-3000:]}"
+            ready, _, _ = select.select([self.fd], [], [], min(left, 0.2))
+            if ready:
+                try:
+                    self.screen += os.read(self.fd, 65536).decode(errors="replace")
+                except OSError:
+                    break
+        return self.screen
+
+    def type(self, keys: str) -> None:
+        for key in keys:
+            os.write(self.fd, key.encode())
+            time.sleep(0.01)
+
+    def finish(self) -> int:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                return os.waitstatus_to_exitcode(status)
+            try:
+                ready, _, _ = select.select([self.fd], [], [], 0.2)
+                if ready:
+                    self.screen += os.read(self.fd, 65536).decode(errors="replace")
+            except OSError:
+                time.sleep(0.05)
+        os.kill(self.pid, 9)
+        raise AssertionError("the coach did not exit")
+
+
+def test_on_a_terminal_the_countdown_shows_and_typing_interrupts_a_hold(tmp_path: Path) -> None:
+    term = Terminal(tmp_path, "--text", "--speed", "10", columns=60)
+    term.read_until("Strong Back coach")
+    term.type(START + "\r")
+    term.read_until("Exercise one of six")
+    term.type("skip this one\r")
+    # The footer: exercise, set, what it is, a countdown bar and the time left.
+    term.read_until(r"Plank · set 1 of 3 · hold +█+░* 0:35")
+    screen = term.read_until(r"Plank · set 1 of 3 · hold +█+░+ 0:2\d")
+    footer = re.findall(r"Plank · set 1 of 3 · hold +[█░]+ (0:\d\d)", screen)
+    assert len(set(footer)) >= 2, "the time left should count down"
+    assert all(len(line) < 60 for line in re.findall(r"Plank · set[^\r\n\x1b]*", screen))
+    term.type("pau")
+    term.read_until("you> pau")  # what is typed shows under the countdown while it runs
+    term.type("se\r")
+    term.read_until(r"Paused, with [a-z -]+ seconds left on\s+your plank")
+    term.type("\x04")  # Ctrl-D
+    term.read_until("Your progress is saved")
+    assert term.finish() == 0
+    assert "Traceback" not in term.screen
