@@ -86,7 +86,7 @@ def espeak_idle(timeout: float = IDLE_TIMEOUT_SECONDS) -> None:
         time.sleep(0.002)
 
 
-def _synthesize(engine: Any, utterances: Utterances, text: str, path: str) -> dict[str, Any]:
+def synthesize_to_file(engine: Any, utterances: Utterances, text: str, path: str) -> dict[str, Any]:
     """Make one WAV file, working around faults of pyttsx3 2.99's espeak-ng driver.
 
     espeak-ng runs its commands on a thread of its own. pyttsx3's ``runAndWait`` returns
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     # The first phrase pumps pyttsx3's own start-up settings, which can cancel what follows;
     # the voice and rate are set after it, on an idle engine, so that they hold.
     with tempfile.TemporaryDirectory(prefix="strong-back-warm-up-") as folder:
-        _synthesize(engine, utterances, WARM_UP, str(Path(folder) / "warm-up.wav"))
+        synthesize_to_file(engine, utterances, WARM_UP, str(Path(folder) / "warm-up.wav"))
     if voice:
         engine.setProperty("voice", voice)
     engine.setProperty("rate", args.rate)
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, KeyError, TypeError):
             _send(protocol, {"ok": False, "path": "", "error": "bad request"})
             continue
-        _send(protocol, _synthesize(engine, utterances, text, path))
+        _send(protocol, synthesize_to_file(engine, utterances, text, path))
     return 0
 
 
