@@ -4,6 +4,11 @@ When storage fails the workout goes on from the session attributes and the perso
 honestly and once per session, that their progress could not be saved; the next request that
 can read storage saves it. A request that could not read storage saves nothing: the document it
 would write lacks the stored history, and writing it would replace newer data with less.
+
+The save is conditional on the revision the request read (``StoredDocument``): if another device
+of the same person saved in between, the adapter merges the two (``skill.progress.merge``)
+instead of dropping the other's change. A request that changed nothing writes nothing, so a
+question like "how am I doing" on one device never races a workout running on another.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_model.ui import SsmlOutputSpeech
 
-from skill.alexa.persistence import ProgressReset
+from skill.alexa.persistence import ProgressReset, StoredDocument
 from skill.alexa.turn import TURN, Turn
 from skill.progress import UserData
 from skill.screen import delay_timeline
@@ -41,6 +46,8 @@ class StorageStatus:
     loaded: bool = True  # the stored document was read (or there was none)
     told: bool = False  # earlier in this session the person heard that saving failed
     notice: tuple[str, dict[str, object]] | None = None  # something about storage to say first
+    stored: dict[str, Any] | None = None  # the document as read, when it was read
+    revision: int | None = None  # the revision it was read at; None: the adapter keeps no revisions
 
 
 class LoadUserDataInterceptor(AbstractRequestInterceptor):
@@ -52,9 +59,13 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
         carried = manager.session_attributes or {} if session is not None and not session.new else {}
         status = StorageStatus(told=carried.get(UNSAVED) is True)
         try:
-            user = UserData.from_attributes(manager.persistent_attributes)
+            stored = manager.persistent_attributes
+            user = UserData.from_attributes(stored)
+            status.stored = dict(stored)
+            status.revision = stored.revision if isinstance(stored, StoredDocument) else None
         except ProgressReset as reset:
             user, status.notice = UserData(), ("storage.moved_aside", {"path": str(reset.moved_to)})
+            status.revision = 0  # a fresh file
         except Exception as error:  # storage down: keep coaching from the session
             log.warning("could not load saved progress: %s", error)
             user, status.loaded = UserData(), False
@@ -82,7 +93,7 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
         status = status if isinstance(status, StorageStatus) else StorageStatus()
         if status.notice is not None:
             say_first(response, turn, *status.notice)
-        saved = status.loaded and self._save(handler_input, turn)
+        saved = status.loaded and self._save(handler_input, turn, status)
         ending = response is None or response.should_end_session is not False
         if not saved and (ending or not status.told):
             key = "storage.unsaved_end" if ending else "storage.unsaved"
@@ -95,10 +106,14 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
         }
 
     @staticmethod
-    def _save(handler_input: HandlerInput, turn: Turn) -> bool:
+    def _save(handler_input: HandlerInput, turn: Turn, status: StorageStatus) -> bool:
         manager = handler_input.attributes_manager
+        document = turn.user.to_attributes()
+        if document == status.stored:
+            return True  # nothing changed: nothing to write
         try:
-            manager.persistent_attributes = turn.user.to_attributes()
+            revised = document if status.revision is None else StoredDocument(document, status.revision)
+            manager.persistent_attributes = revised
             manager.save_persistent_attributes()
         except Exception as error:  # the workout goes on; the next request saves again
             log.warning("could not save progress: %s", error)
