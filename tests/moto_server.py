@@ -3,6 +3,8 @@ template.yaml declares them. Loaded by tests/conftest.py.
 
 Fixtures:
 - ``moto_server``: one server for the session (``MotoServer``; fault tests make their own).
+- ``moto_process``: one server in a process of its own, answering one request at a time
+  (``MotoProcess``), for many clients at once: concurrency tests, the load benchmark.
 - ``aws_env``: dummy credentials and region, set only for the test that asks for them.
 - ``workout_table``: a fresh table per test, created from template.yaml's declaration, with
   ``WORKOUT_TABLE`` and ``DYNAMODB_ENDPOINT_URL`` set as the skill reads them.
@@ -11,6 +13,8 @@ Fixtures:
 from __future__ import annotations
 
 import json
+import os
+import select
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -157,7 +161,7 @@ class WorkoutTable:
         return {**DUMMY_AWS, "WORKOUT_TABLE": self.name, "DYNAMODB_ENDPOINT_URL": self.endpoint}
 
 
-def make_table(server: MotoServer) -> WorkoutTable:
+def make_table(server: MotoServer | MotoProcess) -> WorkoutTable:
     import boto3
 
     client = boto3.session.Session().client(
@@ -179,3 +183,87 @@ def workout_table(moto_server: MotoServer, aws_env: dict[str, str], monkeypatch:
     monkeypatch.setenv("WORKOUT_TABLE", table.name)
     monkeypatch.setenv("DYNAMODB_ENDPOINT_URL", table.endpoint)
     return table
+
+
+# ----- a server in its own process, for many clients at once -------------------------------------
+def serial_app() -> Any:
+    """moto's server app answering one request at a time.
+
+    DynamoDB applies each item operation atomically (a conditional put is checked and written as
+    one step). moto checks the condition, then writes, as two Python steps, and its server runs
+    requests on threads: two racing puts could in principle both pass. One request at a time gives
+    the atomicity that the concurrency tests rely on, and keeps moto out of the way of the clients'
+    threads.
+    """
+    import threading
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    app = DomainDispatcherApplication(create_backend_app)
+    lock = threading.Lock()
+
+    def serial(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with lock:
+            return list(app(environ, start_response))
+
+    return serial
+
+
+def serve(port: int = 0) -> None:
+    """``python -m tests.moto_server [PORT]``: serve on 127.0.0.1, print the port, run until killed."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
+
+    class Quiet(MotoRequestHandler):
+        def log_request(self, *args: Any, **kwargs: Any) -> None:
+            pass
+
+    server = make_server("127.0.0.1", port, serial_app(), threaded=True, request_handler=Quiet)
+    print(server.server_port, flush=True)
+    server.serve_forever()
+
+
+class MotoProcess:
+    """moto's server (``serial_app``) in a child process on 127.0.0.1; ``stop()`` ends it."""
+
+    def __init__(self, start_within: float = 30.0) -> None:
+        import subprocess
+        import sys
+
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.moto_server"], stdout=subprocess.PIPE, env=env, cwd=ROOT
+        )
+        assert self.process.stdout is not None
+        ready = select.select([self.process.stdout], [], [], start_within)[0]
+        line = self.process.stdout.readline() if ready else b""
+        if not line.strip().isdigit():
+            self.stop()
+            raise RuntimeError(f"moto's server did not start within {start_within:.0f} s")
+        self.port = int(line)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def moto_process() -> Iterator[MotoProcess]:
+    server = MotoProcess()
+    yield server
+    server.stop()
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -1,0 +1,299 @@
+"""Simulated people doing whole workouts, for the concurrency tests and the load benchmark.
+
+A ``Person`` drives the ``tests.alexa.Alexa`` double (one device: its own session and clock)
+through a routine of their own: open the skill, start the workout, step through it to the end
+(``next`` after listening to a reply, ``skip`` now and then), later ask for their progress.
+Every reply is checked against what this person did: the workout in the reply is theirs, the
+finish counts their exercises and skips, the progress counts their workouts. ``expected()`` is
+what their stored document must then hold.
+
+The transport is the double's ``handler``: the real ``lambda_handler`` in this process, or
+``SignedHttp``, which posts each envelope to a served endpoint with a real signature made with
+the test PKI (tests/web_pki.py). Over HTTP every request must be stamped within 150 seconds of
+the server's clock, so a ``ClockWindow`` keeps the person's clock near real time: a reply that
+would take the person's clock too far ahead is cut short with ``skip`` instead of listened to.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import requests
+
+from skill.numbers import spoken
+from tests.alexa import Alexa, Heard
+
+ROUTINES = [
+    (area, level, place, minutes)
+    for minutes in ("PT5M", "PT10M")
+    for area in ("lower_back", "upper_back", "full_back")
+    for level in ("beginner", "intermediate", "advanced")
+    for place in ("home", "gym")
+]
+
+
+class Mismatch(AssertionError):
+    """A reply that is not what this person should have heard (someone else's, or wrong)."""
+
+
+@dataclass(frozen=True)
+class Routine:
+    area: str
+    level: str
+    place: str
+    duration: str  # AMAZON.DURATION, e.g. PT5M
+
+    @classmethod
+    def number(cls, n: int) -> Routine:
+        area, level, place, duration = ROUTINES[n % len(ROUTINES)]
+        return cls(area, level, place, duration)
+
+    @property
+    def minutes(self) -> int:
+        return int(self.duration.removeprefix("PT").removesuffix("M"))
+
+
+@dataclass
+class ClockWindow:
+    """Keeps request timestamps within ``limit`` seconds of real time (Alexa's rule allows 150)."""
+
+    limit: float = 100.0
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def lowest(self) -> datetime:
+        return self.now() - timedelta(seconds=self.limit)
+
+    def fits(self, moment: datetime) -> bool:
+        return moment <= self.now() + timedelta(seconds=self.limit)
+
+
+@dataclass
+class Latency:
+    """Seconds per request and what went wrong, by kind; shared by a transport's threads."""
+
+    seconds: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, seconds: float) -> None:
+        with self.lock:
+            self.seconds.append(seconds)
+
+    def error(self, kind: str) -> None:
+        with self.lock:
+            self.errors[kind] = self.errors.get(kind, 0) + 1
+
+
+class TransportError(Exception):
+    """The request did not get a 200 with a JSON body; ``kind`` says how (for counting)."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(f"{kind}: {detail}")
+        self.kind = kind
+
+
+class SignedHttp:
+    """A handler for the Alexa double that posts envelopes, signed as Alexa signs them, to ``url``."""
+
+    def __init__(self, url: str, latency: Latency | None = None, timeout: float = 10.0) -> None:
+        from tests.web_pki import signed
+
+        self.url = url
+        self.sign = signed
+        self.latency = latency or Latency()
+        self.timeout = timeout
+        self.session = requests.Session()  # one keep-alive connection per device, as a client would
+
+    def __call__(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        sent = self.sign(json.dumps(event).encode())
+        started = time.perf_counter()
+        try:
+            response = self.session.post(self.url, data=sent.body, headers=sent.headers, timeout=self.timeout)
+        except requests.Timeout as error:
+            raise TransportError("timeout", str(error)) from None
+        except requests.ConnectionError as error:
+            raise TransportError("connection", str(error)) from None
+        self.latency.add(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise TransportError(f"http-{response.status_code}", response.text[:200])
+        try:
+            body: dict[str, Any] = response.json()
+        except ValueError:
+            raise TransportError("not-json", response.text[:200]) from None
+        return body
+
+
+@dataclass
+class Done:
+    """One finished workout as this person knows it."""
+
+    id: str
+    routine: Routine
+    steps: int
+    skipped: int
+
+
+class Person:
+    """One device of one person: an Alexa double, a routine, and what they have done so far."""
+
+    def __init__(
+        self,
+        alexa: Alexa,
+        routine: Routine,
+        *,
+        window: ClockWindow | None = None,
+        skip_every: int = 0,
+        earlier: list[Done] | None = None,
+    ) -> None:
+        self.alexa = alexa
+        self.routine = routine
+        self.window = window
+        self.skip_every = skip_every  # 0: only skip when the clock window says so
+        self.done: list[Done] = earlier if earlier is not None else []  # shared by a person's devices
+        self.requests = 0
+        self.workout: dict[str, Any] | None = None  # the workout in progress, as its replies carry it
+        self.skips = 0
+        self.finished = False
+        self._reply_started = alexa.now
+
+    @property
+    def user(self) -> str:
+        return self.alexa.user
+
+    # ----- what the person does ------------------------------------------------------------
+    def open(self) -> Heard:
+        return self._send(self.alexa.open)
+
+    def start(self) -> Heard:
+        """Start this person's routine; the reply must be that workout's first block."""
+        r = self.routine
+        heard = self._say("StartWorkoutIntent", area=r.area, level=r.level, place=r.place, duration=r.duration)
+        workout = heard.attributes.get("workout") or {}
+        if heard.ends_session or (workout.get("area"), workout.get("level"), workout.get("place")) != (
+            r.area,
+            r.level,
+            r.place,
+        ):
+            raise Mismatch(f"{self.user}: started {r} but the reply carries {_brief(workout)}")
+        if workout.get("minutes") != r.minutes:
+            raise Mismatch(f"{self.user}: asked for {r.minutes} minutes, got {workout.get('minutes')}")
+        self.workout, self.skips, self.finished = workout, 0, False
+        return heard
+
+    def step(self) -> Heard:
+        """One step on through the workout: ``next`` after listening, or ``skip``; checks the reply."""
+        assert self.workout is not None and not self.finished
+        skip = bool(self.skip_every and (self.requests % self.skip_every == 0)) or not self._can_listen_out()
+        if skip:
+            heard = self._send(lambda: self.alexa.interrupt(0.0, "SkipExerciseIntent"))
+            self.skips += 1
+        else:
+            heard = self._send(lambda: self.alexa.say("AMAZON.NextIntent"))
+        if heard.ends_session:
+            self._check_finish(heard)
+        else:
+            self._check_mine(heard)
+        return heard
+
+    def whole_workout(self, limit: int = 80) -> None:
+        self.start()
+        for _ in range(limit):
+            self.step()
+            if self.finished:
+                return
+        raise Mismatch(f"{self.user}: the workout did not finish in {limit} steps")
+
+    def rest(self, hours: float = 3) -> None:
+        """Time passes before the next workout (over HTTP the clock must stay near real time: none does)."""
+        if self.window is None:
+            self.alexa.wait(hours=hours)
+
+    def progress(self) -> Heard:
+        """Ask how they are doing (in a new session); the count must be this person's."""
+        self.alexa.session = None
+        heard = self._say("ProgressIntent")
+        count = len(self.done)
+        words = "one workout" if count == 1 else f"{spoken(count)} workouts"
+        if count and f"finished {words}" not in heard:
+            raise Mismatch(f"{self.user}: has finished {count} workouts but heard {heard.text!r}")
+        if not count and "haven't finished a workout" not in heard:
+            raise Mismatch(f"{self.user}: has finished none but heard {heard.text!r}")
+        return heard
+
+    def expected(self) -> dict[str, Done]:
+        return {done.id: done for done in self.done}
+
+    # ----- checks and plumbing ----------------------------------------------------------------
+    def _check_mine(self, heard: Heard) -> None:
+        assert self.workout is not None
+        workout = heard.attributes.get("workout") or {}
+        if workout.get("id") != self.workout["id"] or workout.get("steps") != self.workout["steps"]:
+            raise Mismatch(f"{self.user}: in workout {self.workout['id']} but the reply carries {_brief(workout)}")
+
+    def _check_finish(self, heard: Heard) -> None:
+        assert self.workout is not None
+        total = len(self.workout["steps"])
+        skipped = min(self.skips, total)
+        summary = f"completed {spoken(total - skipped)} of {spoken(total)} exercises"
+        if summary not in heard:
+            raise Mismatch(f"{self.user}: expected {summary!r} at the finish, heard {heard.text!r}")
+        self.done.append(Done(self.workout["id"], self.routine, total, skipped))
+        self.finished, self.workout = True, None
+
+    def _can_listen_out(self) -> bool:
+        """Whether the person may listen to the whole last reply and stay inside the clock window."""
+        playing = self.alexa.last.duration if self.alexa.last else 0.0
+        return self.window is None or self.window.fits(self._reply_started + timedelta(seconds=playing + 1))
+
+    def _say(self, intent: str, **slots: str) -> Heard:
+        """Say something after the last reply, or over it where listening to it all would leave the window."""
+        if self.alexa.last is None or self._can_listen_out():
+            return self._send(lambda: self.alexa.say(intent, **slots))
+        return self._send(lambda: self.alexa.interrupt(0.0, intent, **slots))
+
+    def _send(self, action: Any) -> Heard:
+        if self.window is not None:
+            lowest = self.window.lowest()
+            if self.alexa.now < lowest:
+                self.alexa.now = lowest  # the person waited
+        heard: Heard = action()
+        self._reply_started = self.alexa.now
+        self.requests += 1
+        return heard
+
+
+def _brief(workout: dict[str, Any]) -> str:
+    keys = ("id", "area", "level", "place", "minutes")
+    return "{" + ", ".join(f"{k}={workout.get(k)!r}" for k in keys) + "}" if workout else "no workout"
+
+
+def check_stored(user: str, document: dict[str, Any] | None, expected: dict[str, Done]) -> None:
+    """The stored document holds exactly this person's finished workouts, and no workout in progress."""
+    from skill.progress import UserData
+
+    if document is None:
+        raise Mismatch(f"{user}: nothing stored")
+    data = UserData.from_attributes(document)
+    if data.recovered:
+        raise Mismatch(f"{user}: the stored document is damaged: {document!r}")
+    found = {record.id: record for record in data.history}
+    if set(found) != set(expected) or len(data.history) != len(expected):
+        raise Mismatch(f"{user}: stored workouts {sorted(map(str, found))}, expected {sorted(expected)}")
+    for workout_id, done in expected.items():
+        record = found[workout_id]
+        r = done.routine
+        if (record.area, record.level, record.place, record.minutes) != (r.area, r.level, r.place, r.minutes):
+            raise Mismatch(f"{user}: record {workout_id} is {record}, not {r}")
+        if (record.completed, record.skipped) != (done.steps - done.skipped, done.skipped):
+            raise Mismatch(f"{user}: record {workout_id} counts {record.completed}/{record.skipped}, not {done}")
+    if data.workout is not None:
+        raise Mismatch(f"{user}: a finished workout is still in progress: {data.workout.id}")
+    if data.first_seen is None:
+        raise Mismatch(f"{user}: first_seen is missing")
