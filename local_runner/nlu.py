@@ -11,6 +11,7 @@ sample expects a custom slot ("how do I do a pilates hundred"), becomes an unres
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -19,10 +20,10 @@ from interaction_models import ModelError, load_model
 from local_runner.envelopes import slot_json
 from local_runner.nlu_invocation import strip_invocation
 from local_runner.nlu_lexicon import Corrector, SlotLexicon
-from local_runner.nlu_match import FORM_CREDIT, TYPO_CREDIT, IntentIndex, Sample, is_placeholder, placeholder
+from local_runner.nlu_match import FORM_CREDIT, TYPO_CREDIT, IntentIndex, Said, Sample, is_placeholder, placeholder
 from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
 from local_runner.nlu_numbers import find_durations
-from local_runner.nlu_text import ARTICLES, Token, drop_fillers, tokenize, words
+from local_runner.nlu_text import ARTICLES, DANGLING, FUNCTION_WORDS, Token, drop_fillers, tokenize, words
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -38,9 +39,18 @@ WILDCARD = 0.85  # score factor for reading unknown words as an unresolved slot 
 WILDCARD_FIT = 0.75  # ... which needs a sample that fits the rest of the words this well
 # Known words a sample must share before unknown words may fill its slot: this much weight,
 # or one word only this intent uses ("explain"). "what is" alone is not enough.
-WILDCARD_SUPPORT = 3.2
+WILDCARD_SUPPORT = 2.8
 MAX_WILDCARD_WORDS = 3
+# A match that isn't word for word needs evidence: meaningful words it shares with its sample
+# weighing at least this much, and at least BALANCE times the meaningful words it leaves
+# unexplained ("set a timer for ten minutes" is not a ten minute workout). Else its score is cut.
+MIN_SUPPORT = 2.2
+BALANCE = 0.8
+UNSUPPORTED = 0.6
 MAX_CHARS = 300  # what one spoken request can hold; longer text is cut here (Alexa's are shorter)
+
+_CLAUSE = re.compile(r"[^,;.!?]+(?:[.](?=\d)[^,;.!?]*)*")  # a stretch between punctuation (not "1.5")
+_CLAUSE_END = re.compile(r"[,;.!?](?!\d)")
 
 _NAMES: dict[tuple[str, str], str] = {}  # (slot type, id) -> value name, from every loaded model
 
@@ -119,14 +129,30 @@ class Understander:
         self.intents = [name for name, samples in self.index.samples.items() if samples]
 
     def understand(self, text: str) -> Understood:
-        """The intent and slots of one utterance (AMAZON.FallbackIntent when nothing fits)."""
+        """The intent and slots of one utterance (AMAZON.FallbackIntent when nothing fits).
+
+        Typed text that fits nothing as a whole may be a request with a remark before or after
+        it ("my wrist hurts, skip this one"): then its best clause counts."""
+        complete = len(text) <= MAX_CHARS  # a cut text may end mid-phrase: no sign it was left unfinished
         text = text[:MAX_CHARS]
+        whole = self._understand(text, complete)
+        if whole.intent != FALLBACK:
+            return whole
+        pieces = _CLAUSE.finditer(text) if _CLAUSE_END.search(text) else ()
+        clauses = [self._understand(m.group(), complete or m.end() < len(text)) for m in pieces]
+        found = [clause for clause in clauses if clause.intent != FALLBACK]
+        if not found or len({clause.intent for clause in found}) > 1:
+            return whole  # nothing, or clauses asking for different things
+        return max(found, key=lambda clause: clause.confidence)
+
+    def _understand(self, text: str, complete: bool = True) -> Understood:
+        """One piece of text; ``complete`` when the person finished it (it may not end on "the")."""
         tokens = tokenize(text)
         launch, tokens = strip_invocation(tokens, self.invocation)
         tokens = drop_fillers(tokens)
         if launch:
             return Understood(LAUNCH, {}, 1.0)
-        if not tokens:
+        if not tokens or (complete and tokens[-1].word in DANGLING):
             return Understood(FALLBACK, {}, 1.0)
         sequence, credit, origin = self._words(tokens)
         spans = self._spans(sequence)
@@ -187,15 +213,20 @@ class Understander:
         """The intent's best score with its slot types in place, the slot values used, the sample."""
         types = self.index.slot_names[intent]
         chosen = _choose([s for s in spans if s.type in types])
-        replaced, place, credits = _replace(sequence, credit, chosen)
+        carrier = self.index.carrier[intent]
+        taken = {i for s in chosen for i in range(s.start, s.end)}
+        # Values of other slot types are known words of the domain, not unknown ones ("skip the
+        # side plank"), unless this intent's own phrasing uses their words ("back up").
+        foreign = [
+            s
+            for s in spans
+            if s.type not in types and s.type != DURATION and carrier.isdisjoint(sequence[s.start : s.end])
+        ]
+        replaced, place, credits = _replace(sequence, credit, chosen + _choose(foreign, taken))
         said = self.index.said(replaced, credits)
         score, best = self.index.best(intent, said)
-        text = best.text if best else None
         open_types = [t for t in types if t != DURATION and t not in {s.type for s in chosen}]
-        if not open_types:
-            return score, chosen, text
-        carrier = self.index.carrier[intent]
-        for start, end in _unknown_runs(replaced, carrier):
+        for start, end in self._unknown_runs(replaced, carrier) if open_types else []:
             for slot_type in open_types:
                 mark = placeholder(slot_type)
                 trial = [*replaced[:start], mark, *replaced[end:]]
@@ -203,24 +234,50 @@ class Understander:
                 right = replaced[end] if end < len(replaced) else "$"
                 if not any(word in carrier for word in (left, right)):
                     continue  # an unknown value needs a known word beside it
-                wild, sample = self.index.best(intent, self.index.said(trial, credits, (left, mark, right)))
+                trial_said = self.index.said(trial, credits, (left, mark, right))
+                wild, sample = self.index.best(intent, trial_said)
                 if sample is None or wild < WILDCARD_FIT or not self._supports(sample, trial):
                     continue
                 if wild * WILDCARD > score:
                     first, last = place[start], place[end - 1]
                     unresolved = _Span(first[0], last[1], slot_type, None)
-                    score, chosen, text = wild * WILDCARD, [*chosen, unresolved], sample.text
-        return score, chosen, text
+                    score, chosen, best, said = wild * WILDCARD, [*chosen, unresolved], sample, trial_said
+        if best is not None and said.words != best.words and not self._evident(said, best):
+            score *= UNSUPPORTED
+        return score, chosen, best.text if best else None
+
+    def _evident(self, said: Said, sample: Sample) -> bool:
+        """Whether what was said shares enough meaning with the sample, and brings little it doesn't explain."""
+        support, unexplained = self.index.evidence(said, sample)
+        return support >= MIN_SUPPORT and support >= BALANCE * unexplained
+
+    def _unknown_runs(self, sequence: list[str], carrier: frozenset[str]) -> list[tuple[int, int]]:
+        """Runs of up to three words the intent's samples never use and that mean nothing else to
+        the model (candidates for an unknown value: "pilates hundred", not "my progress")."""
+        runs = []
+        i = 0
+        while i < len(sequence):
+            if sequence[i] in carrier or is_placeholder(sequence[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(sequence) and sequence[j] not in carrier and not is_placeholder(sequence[j]):
+                j += 1
+            foreign = [w for w in sequence[i:j] if w in self.index.weights and w not in FUNCTION_WORDS]
+            if j - i <= MAX_WILDCARD_WORDS and not foreign:
+                runs.append((i, j))
+            i = j
+        return runs
 
     def _supports(self, sample: Sample, trial: list[str]) -> bool:
         shared = [self.index.weight(w) for w in sample.bag.intersection(trial) if not is_placeholder(w)]
-        return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.unknown_weight
+        return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.rare_weight
 
 
-def _choose(spans: list[_Span]) -> list[_Span]:
-    """Longest values first, one per slot type, none overlapping."""
+def _choose(spans: list[_Span], taken: set[int] | None = None) -> list[_Span]:
+    """Longest values first, one per slot type, none overlapping (nor overlapping ``taken``)."""
     chosen: list[_Span] = []
-    taken: set[int] = set()
+    taken = set() if taken is None else set(taken)
     for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
         if span.type in {c.type for c in chosen} or taken.intersection(range(span.start, span.end)):
             continue
@@ -253,23 +310,6 @@ def _replace(
         credits[sequence[i]] = min(credits.get(sequence[i], 1.0), credit[i])
         i += 1
     return replaced, place, credits
-
-
-def _unknown_runs(sequence: list[str], carrier: frozenset[str]) -> list[tuple[int, int]]:
-    """Runs of up to three words the intent's samples never use (candidates for an unknown value)."""
-    runs = []
-    i = 0
-    while i < len(sequence):
-        if sequence[i] in carrier or is_placeholder(sequence[i]):
-            i += 1
-            continue
-        j = i
-        while j < len(sequence) and sequence[j] not in carrier and not is_placeholder(sequence[j]):
-            j += 1
-        if j - i <= MAX_WILDCARD_WORDS:
-            runs.append((i, j))
-        i = j
-    return runs
 
 
 @cache

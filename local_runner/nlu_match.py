@@ -14,13 +14,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_runner.nlu_text import words
+from local_runner.nlu_text import FUNCTION_WORDS, words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 BAG_SHARE = 0.75  # the rest of the score is word order (shared word pairs)
 UNKNOWN_FACTOR = 1.5  # a word no sample uses weighs this much more than the rarest known word
+FUNCTION_WEIGHT = 0.7  # at most this for a grammatical word ("my", "at", "be"), known or not
 # Credit for a word matched only after repair: another form of a known word ("exercises"), or a
 # typo's nearest known word ("wokrout"). A typo repair may be a different word altogether
 # ("movies" -> "moves"), so what was said also keeps half the weight of an unknown word for it.
@@ -87,7 +88,8 @@ class IntentIndex:
         frequency = Counter(word for samples in raw.values() for word in {w for key in samples for w in key})
         self.intent_count = max(1, sum(1 for samples in raw.values() if samples))
         self.weights = {word: self._weight(count) for word, count in frequency.items()}
-        self.unknown_weight = self._weight(1) * UNKNOWN_FACTOR
+        self.rare_weight = self._weight(1)
+        self.unknown_weight = self.rare_weight * UNKNOWN_FACTOR
         self.carrier: dict[str, frozenset[str]] = {}
         self.postings: dict[str, dict[str, list[int]]] = {}
         for name, samples in raw.items():
@@ -105,6 +107,8 @@ class IntentIndex:
         return math.log(1 + self.intent_count / intents_using)
 
     def weight(self, word: str) -> float:
+        if word in FUNCTION_WORDS:
+            return min(self.weights.get(word, FUNCTION_WEIGHT), FUNCTION_WEIGHT)
         return self.weights.get(word, self.unknown_weight)
 
     def _sample(self, intent: str, text: str, key: tuple[str, ...]) -> Sample:
@@ -137,6 +141,19 @@ class IntentIndex:
             if score > best_score:
                 best_score, best_sample = score, sample
         return best_score, best_sample
+
+    def evidence(self, said: Said, sample: Sample) -> tuple[float, float]:
+        """(weight of the meaningful words the sample shares with what was said, weight of the
+        meaningful words said that the sample leaves unexplained); grammatical words count in neither."""
+        support = unexplained = 0.0
+        for word in set(said.words):
+            if word in FUNCTION_WORDS:
+                continue
+            if word in sample.bag:
+                support += self.weight(word) * said.credit.get(word, 1.0)
+            else:
+                unexplained += self.weight(word)
+        return support, unexplained
 
     def compare(self, said: Said, sample: Sample) -> float:
         shared = 0.0

@@ -24,7 +24,13 @@ _WHOLE = {
     "won't": ("will", "not"), "can't": ("can", "not"), "shan't": ("shall", "not"), "let's": ("let", "us"),
     "strongback": ("strong", "back"), "alright": ("all", "right"), "sec": ("second",), "secs": ("seconds",),
     "min": ("minute",), "mins": ("minutes",), "hr": ("hour",), "hrs": ("hours",), "thx": ("thanks",),
+    "nevermind": ("never", "mind"), "dunno": ("do", "not", "know"), "kinda": ("kind", "of"),
+    "sorta": ("sort", "of"), "outta": ("out", "of"), "hafta": ("have", "to"), "cuz": ("because",),
+    "coz": ("because",), "u": ("you",), "ur": ("your",), "okey": ("okay",), "k": ("okay",), "mhm": ("uhhuh",),
+    "mmhmm": ("uhhuh",), "thanx": ("thanks",),
 }  # fmt: skip
+# Spoken interjections written as two words: one word each, so that "uh" is not taken for a filler.
+_INTERJECTIONS = {("uh", "huh"): "uhhuh", ("mm", "hmm"): "uhhuh", ("uh", "uh"): "uhuh", ("nuh", "uh"): "uhuh"}
 _SUFFIXES = (("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ll", "will"), ("'ve", "have"), ("'d", "would"))
 _IS_BEFORE = frozenset({"what", "that", "it", "how", "where", "who", "there", "here", "he", "she", "when"})
 
@@ -40,6 +46,21 @@ FILLER_PHRASES = (
 # Acknowledgements that only lead into a request ("okay, next one"); alone they mean yes.
 LEADING = (("okay",), ("all", "right"), ("right",), ("yeah", "okay"))
 ARTICLES = frozenset({"a", "an", "the"})
+# Words a finished request doesn't end on ("I want to", "what about the"): the rest is missing.
+DANGLING = frozenset(
+    {"a", "an", "the", "my", "your", "our", "their", "to", "of", "with", "about", "from", "into", "and", "or",
+     "but", "if", "because", "than"}
+)  # fmt: skip
+# Grammatical words: alone they never say what a request is about, so they weigh little in a
+# match whether or not the model uses them (general English, not phrasing).
+FUNCTION_WORDS = frozenset(
+    {"i", "me", "my", "mine", "myself", "you", "your", "yours", "we", "us", "our", "it", "its", "this",
+     "that", "these", "those", "he", "she", "him", "her", "his", "they", "them", "their", "is", "am", "are",
+     "was", "were", "be", "been", "being", "do", "does", "did", "have", "has", "had", "will", "would", "can",
+     "could", "should", "shall", "may", "might", "must", "to", "of", "in", "on", "at", "for", "with", "from",
+     "by", "about", "into", "onto", "and", "or", "but", "if", "then", "so", "as", "than", "some", "any",
+     "there", "here", "a", "an", "the", "very", "also"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,11 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in _WORD.finditer(lowered):
         for word in _expand(match.group()):
-            tokens.append(Token(word, match.start(), match.end()))
+            pair = (tokens[-1].word, word) if tokens else None
+            if pair in _INTERJECTIONS:
+                tokens[-1] = Token(_INTERJECTIONS[pair], tokens[-1].start, match.end())
+            else:
+                tokens.append(Token(word, match.start(), match.end()))
     return tokens
 
 
