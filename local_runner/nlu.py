@@ -23,7 +23,7 @@ from local_runner.nlu_lexicon import Corrector, SlotLexicon
 from local_runner.nlu_match import FORM_CREDIT, TYPO_CREDIT, IntentIndex, Said, Sample, is_placeholder, placeholder
 from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
 from local_runner.nlu_numbers import find_durations
-from local_runner.nlu_text import ARTICLES, DANGLING, FUNCTION_WORDS, Token, drop_fillers, tokenize, words
+from local_runner.nlu_text import ARTICLES, DANGLING, FUNCTION_WORDS, NEGATIONS, Token, drop_fillers, tokenize, words
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -244,6 +244,9 @@ class Understander:
                     score, chosen, best, said = wild * WILDCARD, [*chosen, unresolved], sample, trial_said
         if best is not None and said.words != best.words and not self._evident(said, best):
             score *= UNSUPPORTED
+        if best is not None and NEGATIONS.isdisjoint(said.words) != NEGATIONS.isdisjoint(best.words):
+            score *= UNSUPPORTED  # "don't skip this one" is no way to skip it
+
         return score, chosen, best.text if best else None
 
     def _evident(self, said: Said, sample: Sample) -> bool:

@@ -37,7 +37,8 @@ _IS_BEFORE = frozenset({"what", "that", "it", "how", "where", "who", "there", "h
 # Words that carry no meaning for a command: dropped from samples and from what was typed.
 FILLERS = frozenset(
     {"please", "pls", "plz", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "ah", "oh", "hey", "well",
-     "so", "just", "actually", "kindly", "alexa", "maybe", "really", "quickly", "quick", "now", "today"}
+     "so", "just", "actually", "kindly", "alexa", "maybe", "really", "quickly", "quick", "now", "today", "yo",
+     "ugh", "ooh", "oof", "phew", "whew", "wow", "ow", "ouch", "argh", "meh", "basically", "honestly"}
 )  # fmt: skip
 FILLER_PHRASES = (
     ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"), ("could", "you"),
@@ -46,6 +47,8 @@ FILLER_PHRASES = (
 # Acknowledgements that only lead into a request ("okay, next one"); alone they mean yes.
 LEADING = (("okay",), ("all", "right"), ("right",), ("yeah", "okay"))
 ARTICLES = frozenset({"a", "an", "the"})
+# A request with one of these asks for the opposite of the same request without it ("don't skip").
+NEGATIONS = frozenset({"not", "never"})
 # Words a finished request doesn't end on ("I want to", "what about the"): the rest is missing.
 DANGLING = frozenset(
     {"a", "an", "the", "my", "your", "our", "their", "to", "of", "with", "about", "from", "into", "and", "or",
