@@ -9,9 +9,9 @@
 - Two devices of one person finishing workouts in the same moment, the race made certain on
   the wire (a proxy holds both PutItems until both have arrived) or on the file (the test holds
   SQLite's write lock until both requests wait for it): both workouts are kept.
-- The real ``strong-back serve`` (gunicorn, 2 workers of 8 threads) on DynamoDB, with real
-  HTTP requests signed with the test PKI and verified as in production: twenty people at once,
-  and pairs of devices of one person in lockstep.
+- The real ``strong-back serve`` (gunicorn: 2 workers of 8 threads on DynamoDB, 1 worker of 8
+  threads on SQLite), with real HTTP requests signed with the test PKI and verified as in
+  production: twenty people at once, and pairs of devices of one person in lockstep.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +130,7 @@ def test_many_devices_saving_at_once_lose_no_acknowledged_write(adapter: Abstrac
             stored = adapter.get_attributes(me)
             assert isinstance(stored, StoredDocument)
             mine = UserData.from_attributes(stored)
-            mine.record(HistoryRecord.from_dict(record(workout_id, 1 + n)))
+            mine.record(HistoryRecord.from_dict(record(workout_id)))
             try:
                 adapter.save_attributes(me, StoredDocument(mine.to_attributes(), stored.revision))
             except WriteConflict:  # reported to the caller, who says it could not save: never silent
@@ -148,7 +150,6 @@ def test_many_devices_saving_at_once_lose_no_acknowledged_write(adapter: Abstrac
         assert not refused, "SQLite merges under its write lock: every save goes through"
     else:  # four writers in a tight loop: a save can run out of its time budget, but most go through
         assert len(acknowledged) >= 5 * DEVICES, f"only {len(acknowledged)} of {10 * DEVICES} saves went through"
-    assert [r["date"] for r in stored["history"]] == sorted(r["date"] for r in stored["history"])
 
 
 def test_a_plain_save_moves_the_revision_on_so_a_reader_before_it_merges(adapter: AbstractPersistenceAdapter) -> None:
@@ -238,7 +239,7 @@ def test_twenty_people_at_once_hear_only_their_own_and_keep_exactly_theirs(
 
     handler, path = sqlite_skill
     shared_before = copy.deepcopy(screen_document())
-    people = [person(handler, n, skip_every=3 if n % 2 else 0) for n in range(PEOPLE)]
+    people = [person(handler, n, skip_every=3 if n % 2 else 0, ask_every=5 if n % 3 else 0) for n in range(PEOPLE)]
     run_all([lambda who=who, n=n: whole_life(who, 1 + n % 2) for n, who in enumerate(people)])  # type: ignore[misc]
     for who in people:
         check_stored(who.user, sqlite_document(path, who.user), who.expected())
@@ -410,45 +411,60 @@ def certs() -> Iterator[CertServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def http_table(moto_process: MotoProcess) -> WorkoutTable:
-    return make_table(moto_process)
+@dataclass
+class Served:
+    """The running server and a way to read what it stored, not through the skill."""
+
+    server: Server
+    document: Callable[[str], dict[str, Any] | None]
 
 
-@pytest.fixture(scope="module")
-def served(certs: CertServer, http_table: WorkoutTable, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["dynamodb", "sqlite"])
+def served(
+    request: pytest.FixtureRequest,
+    certs: CertServer,
+    moto_process: MotoProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Served]:
+    """DynamoDB: two workers of 8 threads. SQLite (a file on one machine): one worker of 8 threads."""
     from tests.test_web_serve import environment, free_port, running, strong_back
 
-    tmp = tmp_path_factory.mktemp("serve-concurrency")
+    tmp = tmp_path_factory.mktemp(f"serve-{request.param}")
     port = free_port()
-    env = environment(tmp, certs.origin, **http_table.env, WEB_CONCURRENCY="2")
+    if request.param == "dynamodb":
+        table = make_table(moto_process)
+        env = environment(tmp, certs.origin, **table.env, WEB_CONCURRENCY="2")
+        stored: Callable[[str], dict[str, Any] | None] = table.document
+    else:
+        env = environment(tmp, certs.origin, WEB_CONCURRENCY="1")
+        stored = partial(sqlite_document, tmp / "serve.db")
     command = [*strong_back(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(command, env, tmp / "serve.log", port) as server:
-        yield server
+        yield Served(server, stored)
 
 
 def http_person(url: str, number: int, user: str | None = None, **options: Any) -> Person:
+    """A device on the served endpoint: longer routines, and "how many are left?" every fourth request."""
     window = ClockWindow()
-    alexa = Alexa(user=user or f"amzn1.ask.account.http-{uuid.uuid4()}", start=window.lowest() + timedelta(seconds=10))
-    transport = SignedHttp(url)
-    alexa.handler = transport
-    return Person(alexa, Routine.number(number), window=window, **options)
+    alexa = Alexa(user=user or f"amzn1.ask.account.http-{uuid.uuid4()}", start=window.lowest())
+    alexa.handler = SignedHttp(url)
+    return Person(alexa, Routine.number(number, ("PT15M", "PT20M")), window=window, ask_every=4, **options)
 
 
-def test_twenty_people_at_once_through_serve(served: Server, http_table: WorkoutTable) -> None:
-    people = [http_person(served.url, n) for n in range(PEOPLE)]
+def test_twenty_people_at_once_through_serve(served: Served) -> None:
+    people = [http_person(served.server.url, n) for n in range(PEOPLE)]
     run_all([lambda who=who, n=n: whole_life(who, 1 + n % 2) for n, who in enumerate(people)])  # type: ignore[misc]
     for who in people:
-        check_stored(who.user, http_table.document(who.user), who.expected())
+        check_stored(who.user, served.document(who.user), who.expected())
         transport = who.alexa.handler
         assert isinstance(transport, SignedHttp)
         assert max(transport.latency.seconds) < REPLY_BOUND_SECONDS
     assert sum(len(who.done) for who in people) == PEOPLE + PEOPLE // 2
-    log = served.output()
+    log = served.server.output()
     assert "Traceback" not in log and " 500 " not in log and "refused=" not in log, log[-2000:]
 
 
-def test_two_devices_of_each_person_in_lockstep_through_serve(served: Server, http_table: WorkoutTable) -> None:
+def test_two_devices_of_each_person_in_lockstep_through_serve(served: Served) -> None:
     pairs = []
     for n in range(6):
         user = f"amzn1.ask.account.http-pair-{uuid.uuid4()}"
@@ -456,12 +472,12 @@ def test_two_devices_of_each_person_in_lockstep_through_serve(served: Server, ht
         same = n % 2 == 0  # same routine: both finish in the same round; else they interleave
         pairs.append(
             (
-                http_person(served.url, n, user, earlier=done),
-                http_person(served.url, n if same else n + 5, user, earlier=done),
+                http_person(served.server.url, n, user, earlier=done),
+                http_person(served.server.url, n if same else n + 5, user, earlier=done),
             )
         )
     run_all([lambda a=a, b=b: pair_in_lockstep(a, b, lambda steps: steps()) for a, b in pairs])  # type: ignore[misc]
     for kitchen, _ in pairs:
         assert len(kitchen.done) == 2
-        check_stored(kitchen.user, http_table.document(kitchen.user), kitchen.expected())
+        check_stored(kitchen.user, served.document(kitchen.user), kitchen.expected())
         kitchen.progress()

@@ -220,8 +220,10 @@ class SQLitePersistenceAdapter(AbstractPersistenceAdapter):
     def get_attributes(self, request_envelope: RequestEnvelope) -> StoredDocument:
         rows = self._run("read", "SELECT body, revision FROM attributes WHERE id = ?", (self.key(request_envelope),))
         if self._untold is not None:
-            moved, self._untold = self._untold, None
-            raise ProgressReset(moved)
+            with self._lock:  # told once, even when several requests read at the same moment
+                moved, self._untold = self._untold, None
+            if moved is not None:
+                raise ProgressReset(moved)
         if not rows:
             return StoredDocument()
         return StoredDocument(_parse(rows[0][0]), int(rows[0][1]))
