@@ -36,7 +36,7 @@ DURATION = "AMAZON.DURATION"
 # Lowest score that still counts as understood, by the model's fallbackIntentSensitivity.
 THRESHOLDS = {"LOW": 0.45, "MEDIUM": 0.52, "HIGH": 0.6}
 WILDCARD = 0.85  # score factor for reading unknown words as an unresolved slot value
-WILDCARD_FIT = 0.75  # ... which needs a sample that fits the rest of the words this well
+WILDCARD_FIT = 0.85  # ... which needs a sample that fits the rest of the words this well
 # Known words a sample must share before unknown words may fill its slot: this much weight,
 # or one word only this intent uses ("explain"). "what is" alone is not enough.
 WILDCARD_SUPPORT = 2.8

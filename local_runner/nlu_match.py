@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
 
 BAG_SHARE = 0.75  # the rest of the score is word order (shared word pairs)
-UNKNOWN_FACTOR = 1.5  # a word no sample uses weighs this much more than the rarest known word
+UNKNOWN_FACTOR = 3.0  # a word no sample uses weighs this much more than the rarest known word
 FUNCTION_WEIGHT = 0.7  # at most this for a grammatical word ("my", "at", "be"), known or not
 # Credit for a word matched only after repair: another form of a known word ("exercises"), or a
 # typo's nearest known word ("wokrout"). A typo repair may be a different word altogether

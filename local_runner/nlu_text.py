@@ -38,11 +38,18 @@ _IS_BEFORE = frozenset({"what", "that", "it", "how", "where", "who", "there", "h
 FILLERS = frozenset(
     {"please", "pls", "plz", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "ah", "oh", "hey", "well",
      "so", "just", "actually", "kindly", "alexa", "maybe", "really", "quickly", "quick", "now", "today", "yo",
-     "ugh", "ooh", "oof", "phew", "whew", "wow", "ow", "ouch", "argh", "meh", "basically", "honestly"}
+     "ugh", "ooh", "oof", "phew", "whew", "wow", "ow", "ouch", "argh", "meh", "basically", "honestly", "exactly",
+     "already", "pretty", "quite", "fairly", "totally", "literally", "seriously", "anyway", "anyways", "though",
+     "tho", "perhaps", "probably", "simply"}
 )  # fmt: skip
-FILLER_PHRASES = (
+FILLER_PHRASES: tuple[tuple[str, ...], ...] = (
     ("i", "would", "like", "to"), ("i", "want", "to"), ("i", "need", "to"), ("can", "you"), ("could", "you"),
     ("would", "you"), ("will", "you"), ("let", "us"), ("go", "ahead", "and"), ("i", "would", "like"),
+    ("i", "would", "love", "to"), ("i", "would", "love"), ("kind", "of"), ("sort", "of"),
+)  # fmt: skip
+# Courtesy around a request, dropped wherever it is ("no thank you", "next, thanks"); alone it asks nothing.
+COURTESY: tuple[tuple[str, ...], ...] = (
+    ("thank", "you"), ("thanks",), ("if", "you", "can"), ("if", "you", "could"), ("if", "possible"),
 )  # fmt: skip
 # Acknowledgements that only lead into a request ("okay, next one"); alone they mean yes.
 LEADING = (("okay",), ("all", "right"), ("right",), ("yeah", "okay"))
@@ -102,22 +109,33 @@ def _expand(word: str) -> tuple[str, ...]:
 
 
 def drop_fillers(tokens: list[Token]) -> list[Token]:
-    """Without filler words and phrases ("please", "um", "can you", "I want to")."""
+    """Without filler words and phrases ("please", "um", "can you", "I want to") and courtesy."""
     kept: list[Token] = []
     i = 0
     while i < len(tokens):
-        for phrase in FILLER_PHRASES:
-            if tuple(t.word for t in tokens[i : i + len(phrase)]) == phrase and i + len(phrase) < len(tokens):
-                i += len(phrase)
-                break
-        else:
-            if tokens[i].word not in FILLERS:
-                kept.append(tokens[i])
-            i += 1
+        skip = _phrase_at(tokens, i)
+        if skip:
+            i += skip
+            continue
+        if tokens[i].word not in FILLERS:
+            kept.append(tokens[i])
+        i += 1
     for lead in LEADING:
         if tuple(t.word for t in kept[: len(lead)]) == lead and len(kept) > len(lead):
             return kept[len(lead) :]
     return kept
+
+
+def _phrase_at(tokens: list[Token], i: int) -> int:
+    """The length of a courtesy phrase at ``i``, or of a filler phrase that something follows; else 0."""
+    said = tuple(t.word for t in tokens[i : i + 4])
+    for phrase in COURTESY:
+        if said[: len(phrase)] == phrase:
+            return len(phrase)
+    for phrase in FILLER_PHRASES:
+        if said[: len(phrase)] == phrase and i + len(phrase) < len(tokens):
+            return len(phrase)
+    return 0
 
 
 def words(text: str) -> tuple[str, ...]:
