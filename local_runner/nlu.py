@@ -41,6 +41,7 @@ WILDCARD_FIT = 0.85  # ... which needs a sample that fits the rest of the words 
 # or one word only this intent uses ("explain"). "what is" alone is not enough.
 WILDCARD_SUPPORT = 2.8
 MAX_WILDCARD_WORDS = 3
+MAX_MODIFIERS = 2  # unknown words just before a slot value that may describe it ("knee plank")
 # A match that isn't word for word needs evidence: meaningful words it shares with its sample
 # weighing at least this much, and at least BALANCE times the meaningful words it leaves
 # unexplained ("set a timer for ten minutes" is not a ten minute workout). Else its score is cut.
@@ -120,7 +121,7 @@ class Understander:
         self.invocation = words(str(model.get("invocationName", "")))
         self.lexicon = SlotLexicon(model.get("types", []))
         _NAMES.update(self.lexicon.names)
-        self.index = IntentIndex(model["intents"])
+        self.index = IntentIndex(model["intents"], self.lexicon.word_counts)
         counts = self.index.word_counts + self.lexicon.word_counts
         counts.update({word: 1 for word in NUMBER_WORDS})
         self.corrector = Corrector(counts)
@@ -155,7 +156,7 @@ class Understander:
         if not tokens or (complete and tokens[-1].word in DANGLING):
             return Understood(FALLBACK, {}, 1.0)
         sequence, credit, origin = self._words(tokens)
-        spans = self._spans(sequence)
+        spans = self._spans(sequence, credit)
         best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
         for intent in self.intents:
             score, chosen, _ = self._score(intent, sequence, credit, spans)
@@ -177,7 +178,7 @@ class Understander:
         """Every intent's score for an utterance (after the invocation), best first: for tuning."""
         tokens = drop_fillers(strip_invocation(tokenize(text[:MAX_CHARS]), self.invocation)[1])
         sequence, credit, _ = self._words(tokens)
-        spans = self._spans(sequence)
+        spans = self._spans(sequence, credit)
         ranked = []
         for intent in self.intents:
             score, _, sample = self._score(intent, sequence, credit, spans)
@@ -200,12 +201,30 @@ class Understander:
             origin.append(i)
         return sequence, credit, origin
 
-    def _spans(self, sequence: list[str]) -> list[_Span]:
+    def _spans(self, sequence: list[str], credit: list[float]) -> list[_Span]:
         """Every duration and custom slot value in the words (they may overlap)."""
         spans = [_Span(d.start, d.end, DURATION, d.iso) for d in find_durations(sequence)]
-        for start, end, value in self.lexicon.matches(sequence):
-            spans.append(_Span(start, end, value.type, value.id))
+        found = self.lexicon.matches(sequence)
+        taken = {i for start, end, _ in found for i in range(start, end)} | {
+            i for s in spans for i in range(s.start, s.end)
+        }
+        for start, end, value in found:
+            exact = all(c == 1.0 for c in credit[start:end])
+            spans.append(_Span(self._modifiers(sequence, start, taken) if exact else start, end, value.type, value.id))
         return spans
+
+    def _modifiers(self, sequence: list[str], start: int, taken: set[int]) -> int:
+        """Where a value starts with the words before it that only describe it: up to two words no
+        sample uses, after a word samples do ("do a knee plank", "explain the wide grip lat pulldown")."""
+        first = start
+        while start - first < MAX_MODIFIERS and first > 0 and first - 1 not in taken:
+            word = sequence[first - 1]
+            if word in self.index.weights or word in FUNCTION_WORDS or word in NUMBER_WORDS or not word.isalpha():
+                break
+            first -= 1
+        if first == start or first == 0 or sequence[first - 1] not in self.index.weights:
+            return start
+        return first
 
     def _score(
         self, intent: str, sequence: list[str], credit: list[float], spans: list[_Span]

@@ -69,7 +69,8 @@ class Said:
 class IntentIndex:
     """Every intent's samples, word weights and an inverted index for quick candidate lookup."""
 
-    def __init__(self, intents: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(self, intents: Iterable[Mapping[str, Any]], domain: Iterable[str] = ()) -> None:
+        """``domain``: other words the model knows (slot values), which weigh as a rare word."""
         self.slot_names: dict[str, dict[str, str]] = {}
         self.samples: dict[str, list[Sample]] = {}
         raw: dict[str, dict[tuple[str, ...], str]] = {}
@@ -90,6 +91,7 @@ class IntentIndex:
         self.weights = {word: self._weight(count) for word, count in frequency.items()}
         self.rare_weight = self._weight(1)
         self.unknown_weight = self.rare_weight * UNKNOWN_FACTOR
+        self.domain = frozenset(domain)
         self.carrier: dict[str, frozenset[str]] = {}
         self.postings: dict[str, dict[str, list[int]]] = {}
         for name, samples in raw.items():
@@ -109,7 +111,10 @@ class IntentIndex:
     def weight(self, word: str) -> float:
         if word in FUNCTION_WORDS:
             return min(self.weights.get(word, FUNCTION_WEIGHT), FUNCTION_WEIGHT)
-        return self.weights.get(word, self.unknown_weight)
+        known = self.weights.get(word)
+        if known is not None:
+            return known
+        return self.rare_weight if word in self.domain else self.unknown_weight
 
     def _sample(self, intent: str, text: str, key: tuple[str, ...]) -> Sample:
         bag = frozenset(key)
@@ -151,6 +156,8 @@ class IntentIndex:
                 continue
             if word in sample.bag:
                 support += self.weight(word) * said.credit.get(word, 1.0)
+            elif said.credit.get(word, 1.0) <= TYPO_CREDIT:
+                unexplained += self.unknown_weight  # a repair nothing confirms: as unknown as the word typed
             else:
                 unexplained += self.weight(word)
         return support, unexplained
