@@ -48,6 +48,7 @@ MAX_MODIFIERS = 2  # unknown words just before a slot value that may describe it
 MIN_SUPPORT = 2.2
 BALANCE = 0.8
 UNSUPPORTED = 0.6
+MAX_CLAUSES = 4  # a request with a remark has a few clauses; more is no request (and costs time)
 MAX_CHARS = 300  # what one spoken request can hold; longer text is cut here (Alexa's are shorter)
 
 _CLAUSE = re.compile(r"[^,;.!?]+(?:[.](?=\d)[^,;.!?]*)*")  # a stretch between punctuation (not "1.5")
@@ -139,7 +140,9 @@ class Understander:
         whole = self._understand(text, complete)
         if whole.intent != FALLBACK:
             return whole
-        pieces = _CLAUSE.finditer(text) if _CLAUSE_END.search(text) else ()
+        pieces = list(_CLAUSE.finditer(text)) if _CLAUSE_END.search(text) else []
+        if len(pieces) > MAX_CLAUSES:
+            return whole
         clauses = [self._understand(m.group(), complete or m.end() < len(text)) for m in pieces]
         found = [clause for clause in clauses if clause.intent != FALLBACK]
         if not found or len({clause.intent for clause in found}) > 1:
