@@ -3,7 +3,8 @@
     python benchmarks/bench_parse.py [--rounds N] [--locale en-US]
 
 The utterances are the test phrasings (tests/data/*.toml: commands, questions, one-shots with
-slots, typos, wake words, out-of-domain requests) plus one filled-in sample of every intent.
+slots, typos, wake words, out-of-domain requests, the fresh DEV and TEST sets) plus one filled-in
+sample of every intent.
 The baseline, timed in the same run on the same utterances, is ``json.dumps`` of the parse
 result plus one compiled-regex search over the text: the least any parse-and-print must cost.
 Target: median and p99 at most 5 ms per utterance. Start-up (loading the model) is printed too.
@@ -28,6 +29,9 @@ from interaction_models import load_model  # noqa: E402
 from local_runner.nlu import Understander  # noqa: E402
 
 TARGET_MS = 5.0
+DATA_FILES = (
+    "utterances.toml", "utterances_heldout.toml", "utterances_fresh_dev.toml", "utterances_fresh_test.toml",
+)  # fmt: skip
 STARTUP = (
     "import time; t = time.perf_counter(); from local_runner.nlu import understander; "
     "understander({locale!r}); print(time.perf_counter() - t)"
@@ -36,7 +40,7 @@ STARTUP = (
 
 def utterances(locale: str) -> list[str]:
     texts = []
-    for name in ("utterances.toml", "utterances_heldout.toml"):
+    for name in DATA_FILES:
         with (ROOT / "tests" / "data" / name).open("rb") as handle:
             texts += [case["text"] for case in tomllib.load(handle)["case"]]
     model = load_model(locale)
@@ -100,11 +104,16 @@ def main() -> int:
           f"(target <= {TARGET_MS:.0f} ms)  {'OK' if ok else 'MISSED'}")  # fmt: skip
     print(f"  baseline (json.dumps of the result + one regex search): median {base * 1000:.1f} us")
     print(f"  ratio parse / baseline: {median / base:.0f}x")
-    with (ROOT / "tests" / "data" / "utterances_heldout.toml").open("rb") as handle:
-        held_out = tomllib.load(handle)["case"]
-    right = sum(nlu.understand(c["text"]).to_contract() == {"intent": c["intent"], "slots": c.get("slots", {})}
-                for c in held_out)  # fmt: skip
-    print(f"  held-out phrasings understood (intent, slot ids): {right}/{len(held_out)} = {right / len(held_out):.1%}")
+    for name, label in (
+        ("utterances_heldout.toml", "held-out phrasings"),
+        ("utterances_fresh_dev.toml", "fresh DEV phrasings"),
+        ("utterances_fresh_test.toml", "fresh TEST phrasings"),
+    ):
+        with (ROOT / "tests" / "data" / name).open("rb") as handle:
+            cases = [c for c in tomllib.load(handle)["case"] if not c.get("ambiguous")]
+        right = sum(nlu.understand(c["text"]).to_contract() == {"intent": c["intent"], "slots": c.get("slots", {})}
+                    for c in cases)  # fmt: skip
+        print(f"  {label} understood (intent, slot ids): {right}/{len(cases)} = {right / len(cases):.1%}")
     return 0 if ok else 1
 
 

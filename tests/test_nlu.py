@@ -98,6 +98,76 @@ def test_data_reaches_every_slot_id_and_every_intent() -> None:
     assert intents <= {c["intent"] for c in all_cases}
 
 
+# ---- how the parser generalises: rules of language, not phrases --------------------------
+def _said(text: str) -> dict[str, Any]:
+    return understander().understand(text).to_contract()
+
+
+FALLBACK = {"intent": "AMAZON.FallbackIntent", "slots": {}}
+
+
+@pytest.mark.parametrize("text", ["don't skip this one", "do not stop", "don't make it harder", "never pause"])
+def test_a_negated_request_is_not_that_request(text: str) -> None:
+    plain = text.replace("don't ", "").replace("do not ", "").replace("never ", "")
+    assert _said(plain)["intent"] != "AMAZON.FallbackIntent"
+    assert _said(text)["intent"] != _said(plain)["intent"]
+
+
+def test_a_negation_the_model_says_is_kept() -> None:
+    assert _said("i don't want to do this one")["intent"] == "SkipExerciseIntent"
+    assert _said("i want to do this one") == FALLBACK
+
+
+@pytest.mark.parametrize("text", ["i want to", "what about the", "start a workout and", "can you give me a"])
+def test_an_unfinished_request_falls_back(text: str) -> None:
+    assert _said(text) == FALLBACK
+
+
+def test_courtesy_and_hedges_change_nothing() -> None:
+    assert _said("no thank you")["intent"] == "AMAZON.NoIntent"
+    assert _said("next, thanks")["intent"] == "AMAZON.NextIntent"
+    assert _said("thanks") == FALLBACK  # courtesy alone asks for nothing
+    superman = {"intent": "DescribeExerciseIntent", "slots": {"exercise": "superman"}}
+    assert _said("what is a superman exactly") == superman
+
+
+def test_interjections_are_words_not_fillers() -> None:
+    assert _said("uh huh")["intent"] == _said("mm hmm")["intent"] == "AMAZON.YesIntent"
+    assert _said("uh, next")["intent"] == "AMAZON.NextIntent"
+
+
+def test_a_typed_remark_beside_a_request_leaves_the_request() -> None:
+    assert _said("my dog is barking, pause")["intent"] == "AMAZON.PauseIntent"
+    assert _said("skip this one, my wrist hurts")["intent"] == "SkipExerciseIntent"
+    assert _said("my dog is barking") == FALLBACK
+    assert _said(", ".join(["blorp fizz"] * 40)) == FALLBACK  # many clauses: no request
+
+
+@pytest.mark.parametrize(
+    ("text", "instead"),
+    [("turn up the radio", "turn it up"), ("how long until dinner", "how long until the end")],
+)
+def test_words_the_model_never_uses_weigh_against_a_match(text: str, instead: str) -> None:
+    assert _said(instead)["intent"] != "AMAZON.FallbackIntent"
+    assert _said(text) == FALLBACK
+
+
+def test_values_of_other_slot_types_are_domain_words() -> None:
+    assert _said("let's skip the seated row") == {"intent": "SkipExerciseIntent", "slots": {}}
+
+
+def test_unknown_words_before_an_exercise_describe_it() -> None:
+    got = understander().understand("how do i do a knee plank")
+    assert got.to_contract() == {"intent": "DescribeExerciseIntent", "slots": {"exercise": "plank"}}
+    assert got.slots["exercise"].heard == "knee plank"
+    assert _said("give me a meal plan") == FALLBACK  # a repaired word ("plank") takes no describing words
+
+
+def test_an_unknown_slot_value_never_swallows_words_the_model_knows() -> None:
+    assert _said("tell me about my progress")["intent"] == "ProgressIntent"
+    assert _said("help me with my homework") == FALLBACK
+
+
 # ---- the pieces: durations, spelling repair, words, invocation ------------------------------
 @pytest.mark.parametrize(
     ("said", "iso"),
