@@ -134,8 +134,12 @@ class IntentIndex:
         """The best score of ``said`` against the intent's samples, and that sample."""
         postings = self.postings.get(intent, {})
         candidates: set[int] = set()
-        for word in said.words:
-            candidates.update(postings.get(word, ()))
+        for word in said.words:  # samples sharing a meaningful word (grammatical words alone rarely decide)
+            if word not in FUNCTION_WORDS:
+                candidates.update(postings.get(word, ()))
+        if not candidates:
+            for word in said.words:
+                candidates.update(postings.get(word, ()))
         samples = self.samples[intent]
         best_score, best_sample = 0.0, None
         for number in candidates:
