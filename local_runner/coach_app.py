@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -254,6 +255,18 @@ def run_coach(args: argparse.Namespace) -> int:
     return _run_session(options, understanding, screen, speech, closing, live=live, interactive=interactive)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_hangup() -> None:
+    """A closed terminal or a kill ends the session like Ctrl-C: progress saved, terminal restored."""
+    for name in ("SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None:
+            signal.signal(number, _interrupt)
+
+
 def _run_session(
     options: CoachOptions,
     understanding: Any,
@@ -286,6 +299,7 @@ def _run_session(
     player = Player(speech, screen, tick_seconds=tick)
     session = CoachSession(conversation, understanding, player, screen, inbox, interactive=interactive)
     screen.info(messages.WELCOME + ("" if not options.text_only else " " + messages.WELCOME_TEXT_ONLY))
+    _stop_on_hangup()
     try:
         reader.start()
         return session.run()
