@@ -21,7 +21,7 @@ from local_runner import messages
 from local_runner.clock import Inbox, ScriptedWaiter, Typed, TypedWaiter, VirtualClock, scripted_cut
 from local_runner.display import LiveScreen, PlainScreen, step_labels
 from local_runner.player import Outcome, Player, Silent, SpeechOut
-from local_runner.voice import VoiceError, VoiceSettings, check_locale, check_rate
+from local_runner.voice import UnknownVoiceError, VoiceError, VoiceSettings, check_locale, check_rate
 
 if TYPE_CHECKING:
     import argparse
@@ -133,7 +133,8 @@ class CoachSession:
 
     def _respond(self, text: str, note: str = "") -> Reply | None:
         """Send what was typed to the skill; None when there was nothing to send."""
-        text = text.strip()
+        cut = scripted_cut(text)
+        text = (cut[1] if cut else text).strip()
         if not text:
             return None
         self.screen.heard(text, note)
@@ -169,10 +170,11 @@ def open_speech(options: CoachOptions, screen: Screen) -> tuple[SpeechOut, Any]:
     synthesizer = Synthesizer(options.voice)
     try:
         synthesizer.start()
+    except UnknownVoiceError:
+        synthesizer.close()
+        raise
     except VoiceError as error:
         synthesizer.close()
-        if options.voice.voice and "no voice" in str(error):
-            raise
         screen.notice(messages.printing_instead(str(error)))
         return Silent(), None
     problem = audio_problem()
@@ -250,7 +252,7 @@ def run_coach(args: argparse.Namespace) -> int:
     screen: Screen = LiveScreen() if live else PlainScreen(prompts=interactive)
     try:
         speech, closing = open_speech(options, screen)
-    except VoiceError as error:
+    except UnknownVoiceError as error:
         return _fail(str(error))
     return _run_session(options, understanding, screen, speech, closing, live=live, interactive=interactive)
 

@@ -180,6 +180,18 @@ def write_wav(path: Path, placed: Sequence[Placed], sounds: dict[str, Sound], to
         raise
 
 
+def check_output(output: Path) -> None:
+    """``ExportError`` unless a WAV file can be written at ``output``."""
+    if output.suffix.lower() != ".wav":
+        raise ExportError(f"the output file must end in .wav, like workout.wav (got {output.name})")
+    if output.is_dir():
+        raise ExportError(f"{output} is a folder; give a file name ending in .wav")
+    if not output.parent.is_dir():
+        raise ExportError(f"the folder {output.parent} does not exist")
+    if not os.access(output.parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise ExportError(f"can't write to {output}: permission denied")
+
+
 def render_wav(
     timelines: Sequence[Timeline],
     output: Path,
@@ -192,12 +204,7 @@ def render_wav(
 ) -> ExportResult:
     """Render the replies ``timelines`` (played back to back) into one WAV file at ``output``."""
     output = Path(output)
-    if output.is_dir():
-        raise ExportError(f"{output} is a folder; give a file name ending in .wav")
-    if not output.parent.is_dir():
-        raise ExportError(f"the folder {output.parent} does not exist")
-    if not os.access(output.parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise ExportError(f"can't write to {output}: permission denied")
+    check_output(output)
     texts = [segment.text for timeline in timelines for segment in timeline.segments]
     settings = VoiceSettings(locale, voice_id, rate_wpm)
     sounds = synthesize_all(texts, settings, progress, workers)

@@ -23,7 +23,7 @@ def _fail(message: str, status: int = 2) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from local_runner.export import ExportError, render_wav
+    from local_runner.export import ExportError, check_output, render_wav
     from local_runner.voice import check_locale, check_rate
 
     try:
@@ -33,8 +33,10 @@ def run_export(args: argparse.Namespace) -> int:
     except (PlanError, ValueError) as error:
         return _fail(str(error))
     output = Path(args.output).expanduser()
-    if output.suffix.lower() != ".wav":
-        return _fail(f"the output file must end in .wav, like workout.wav (got {output.name})")
+    try:
+        check_output(output)
+    except ExportError as error:
+        return _fail(str(error))
     state = WorkoutState.start(plan, datetime.now(UTC))
     timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, locale)]
     planned = sum(t.duration for t in timelines)

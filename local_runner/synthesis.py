@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from local_runner import messages
-from local_runner.voice import VoiceError, VoiceSettings
+from local_runner.voice import UnknownVoiceError, VoiceError, VoiceSettings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -151,7 +151,7 @@ class Synthesizer:
                 raise VoiceError(messages.speech_engine_failed("the speech engine did not start"))
             detail = str(hello.get("error", "unknown error"))
             if detail.startswith("unknown voice"):
-                raise VoiceError(messages.unknown_voice(self.settings.voice or "", hello.get("voices") or []))
+                raise UnknownVoiceError(messages.unknown_voice(self.settings.voice or "", hello.get("voices") or []))
             raise VoiceError(messages.speech_engine_failed(detail))
         self.voice_id = str(hello.get("voice") or self.voice_id)
         self.voices = list(hello.get("voices") or [])

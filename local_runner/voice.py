@@ -26,6 +26,10 @@ class VoiceError(RuntimeError):
     """Speech can't be made: the message says why and how to fix it."""
 
 
+class UnknownVoiceError(VoiceError):
+    """The voice asked for (--voice) is not one the speech engine has."""
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
     """Which voice speaks, how fast; ``voice`` None means the locale's default."""
