@@ -108,6 +108,14 @@ def test_each_locale_speaks_with_an_english_voice_and_unknown_voices_are_refused
         Synthesizer(VoiceSettings("en-US", "no-such-voice"), tmp_path).start()
 
 
+def test_the_coach_refuses_an_unknown_voice(tmp_path: Path) -> None:
+    need_espeak()
+    done = coach(tmp_path, ["quit"], "--voice", "no-such-voice")
+    assert done.returncode == 2
+    assert "there is no voice 'no-such-voice'" in done.stderr and "--list-voices" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_phrase_is_made_once(synthesizer: Synthesizer) -> None:
     first = synthesizer.clip("Five.")
     assert synthesizer.clip("Five.") is first
