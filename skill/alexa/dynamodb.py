@@ -103,8 +103,9 @@ class PerThreadResource:
 
     boto3's sessions and resources are not thread-safe (its guide says: one per thread), and the
     web endpoint answers several requests at once on threads of one process. The resource is made
-    on a thread's first call and kept for that thread; only ``Table`` is offered, all that
-    ask-sdk's adapter and ours use.
+    on a thread's first call and kept for that thread, and so are its Table objects (making one
+    costs more than a millisecond, twice a request); only ``Table`` is offered, all that ask-sdk's
+    adapter and ours use.
     """
 
     def __init__(self, make: Callable[[], Any]) -> None:
@@ -113,10 +114,16 @@ class PerThreadResource:
         self._local.resource = make()  # now: a missing region is a start-up error, not a request's
 
     def Table(self, name: str) -> Any:  # boto3's name, as ask-sdk calls it
-        resource = getattr(self._local, "resource", None)
-        if resource is None:
-            resource = self._local.resource = self._make()
-        return resource.Table(name)
+        tables: dict[str, Any] | None = getattr(self._local, "tables", None)
+        if tables is None:
+            tables = self._local.tables = {}
+        table = tables.get(name)
+        if table is None:
+            resource = getattr(self._local, "resource", None)
+            if resource is None:
+                resource = self._local.resource = self._make()
+            table = tables[name] = resource.Table(name)
+        return table
 
 
 def cause(error: BaseException) -> BaseException:
