@@ -261,6 +261,7 @@ class PutGate:
         self.armed = 0
         self.waiting = 0
         self.conflicts = 0
+        self.operations: set[str] = set()
         gate = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -271,7 +272,9 @@ class PutGate:
 
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if self.headers.get("X-Amz-Target", "").endswith(".PutItem"):
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                gate.operations.add(operation)
+                if operation == "PutItem":
                     gate.hold()
                 upstream = http.client.HTTPConnection("127.0.0.1", gate.upstream_port, timeout=10)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
@@ -322,6 +325,17 @@ def gate(moto_process: MotoProcess) -> Iterator[PutGate]:
     proxy = PutGate(moto_process.port)
     yield proxy
     proxy.close()
+
+
+def function_role_actions() -> set[str]:
+    """The DynamoDB actions template.yaml lets the Lambda function's role take."""
+    from tests.moto_server import template
+
+    functions = [r for r in template()["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
+    statements = [s for f in functions for p in f["Properties"].get("Policies", []) for s in p.get("Statement", [])]
+    actions = {action for statement in statements for action in statement.get("Action", [])}
+    assert actions, "template.yaml gives the function no actions"
+    return {action for action in actions if action.startswith("dynamodb:")}
 
 
 class HeldWriteLock:
@@ -386,6 +400,8 @@ def test_two_devices_finishing_in_the_same_moment_keep_both_workouts_dynamodb(
 
     pair_in_lockstep(kitchen, bedroom, race)
     assert gate.conflicts >= 2, "the saves did race (the start and the finish at least)"
+    allowed = {action.removeprefix("dynamodb:") for action in function_role_actions()}
+    assert gate.operations <= allowed, f"the function's role does not allow {gate.operations - allowed}"
     check_stored(kitchen.user, table.document(kitchen.user), kitchen.expected())
     assert len(kitchen.done) == 2
     kitchen.progress()

@@ -247,24 +247,19 @@ class BudgetedAdapter(AbstractPersistenceAdapter):
     def save_attributes(self, request_envelope: RequestEnvelope, attributes: dict[str, Any]) -> None:
         key = self._key(request_envelope)
         if isinstance(attributes, StoredDocument):
-            self._save_if(key, dict(attributes), attributes.revision)
+            self._save_if(key, dict(attributes), attributes.revision, self.resolve)
             return
-        document = to_dynamodb(attributes)
-        self._call(
-            "save",
-            lambda: self._table().update_item(
-                Key=key,
-                UpdateExpression="SET #doc = :doc ADD #rev :one",
-                ExpressionAttributeNames={"#doc": ATTRIBUTE_NAME, "#rev": REVISION_NAME},
-                ExpressionAttributeValues={":doc": document, ":one": 1},
-            ),
-        )
+        # Over whatever is stored, as the next revision (the function's role may get, put and delete items:
+        # no UpdateItem, so the revision is read and the put made on condition that it is still the same).
+        current = self.get_attributes(request_envelope)
+        self._save_if(key, dict(attributes), current.revision, lambda stored, mine: mine)
 
     def delete_attributes(self, request_envelope: RequestEnvelope) -> None:
         self._call("delete", lambda: self.inner.delete_attributes(request_envelope))
 
-    def _save_if(self, key: dict[str, str], document: dict[str, Any], revision: int) -> None:
-        """Put ``document`` as revision + 1 if the item is still at ``revision``; after a lost race, merge and retry."""
+    def _save_if(self, key: dict[str, str], document: dict[str, Any], revision: int, resolve: Resolve) -> None:
+        """Put ``document`` as revision + 1 if the item is still at ``revision``; after a lost race, ``resolve``
+        (stored, mine) gives the document to put instead, and the put is tried again."""
         rounds = 0
 
         def attempt() -> None:
@@ -287,7 +282,7 @@ class BudgetedAdapter(AbstractPersistenceAdapter):
                 log.info("progress changed since it was read (revision %d, now %d)", revision, current.revision)
                 if rounds >= MAX_SAVE_ROUNDS:
                     raise WriteConflict(f"progress kept changing during {MAX_SAVE_ROUNDS} saves") from None
-                document, revision = self.resolve(dict(current), document), current.revision
+                document, revision = resolve(dict(current), document), current.revision
                 raise StaleRevision from None
 
         self._call("save", attempt)
