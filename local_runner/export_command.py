@@ -38,7 +38,7 @@ def run_export(args: argparse.Namespace) -> int:
     except ExportError as error:
         return _fail(str(error))
     state = WorkoutState.start(plan, datetime.now(UTC))
-    timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, locale)]
+    timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, locale, recording=True)]
     planned = sum(t.duration for t in timelines)
     title = f"{plan.area.value.replace('_', ' ')} workout, {plan.level.value}, {plan.place.value}"
     print(f"Rendering a {planned / 60:.1f} minute {title} to {output}", file=sys.stderr)

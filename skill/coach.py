@@ -97,10 +97,12 @@ class Coach:
         return script
 
     # ----- performing sets --------------------------------------------------------------
-    def block(self, state: WorkoutState, brief: bool = False) -> tuple[Script, Position]:
+    def block(self, state: WorkoutState, brief: bool = False, recording: bool = False) -> tuple[Script, Position]:
         """The next reply's sets from ``state.pos``, as many as fit; and where it ends.
 
-        ``brief`` leaves out the set-up and first cue of the first exercise (its safety note stays)."""
+        ``brief`` leaves out the set-up and first cue of the first exercise (its safety note stays).
+        ``recording``: for an exported recording, where nobody can say next, the closing prompt is a
+        line that needs no answer, held to the prompt's length so the recording keeps the plan's time."""
         script = Script()
         pos = state.pos
         previewed: frozenset[str] = frozenset({"setup", "cue"}) if brief else frozenset()
@@ -118,15 +120,20 @@ class Coach:
         if pos.step < len(state.steps):
             if script.cues and script.cues[-1].key == "rest.ready":
                 script.cues.pop()  # the reply stops here: the closing prompt takes its place
-            self._outro(script, state, pos)
+            self._outro(script, state, pos, recording)
         return script, pos
 
-    def _outro(self, script: Script, state: WorkoutState, pos: Position) -> None:
+    def _outro(self, script: Script, state: WorkoutState, pos: Position, recording: bool = False) -> None:
         step = state.steps[pos.step]
-        if pos.set or pos.side:
-            self.say(script, "block.next_set", number=spoken(pos.set + 1), name=step.info.name)
-        else:
-            self.say(script, "block.next_exercise", name=step.info.name)
+        kind = "next_set" if pos.set or pos.side else "next_exercise"
+        data: dict[str, object] = {"number": spoken(pos.set + 1), "name": step.info.name}
+        if not recording:
+            self.say(script, f"block.{kind}", **data)
+            return
+        start = script.cursor
+        prompt = estimate_seconds(self.sentence(f"block.{kind}", **data))
+        self.say(script, f"block.recorded_{kind}", **data)
+        script.wait_until(start + prompt)
 
     def _introduce(self, script: Script, state: WorkoutState, pos: Position, previewed: frozenset[str]) -> None:
         """What the person hears before a set: the exercise (set-up, cue, safety, dose) or the set and grip."""
@@ -301,8 +308,12 @@ def _place_in_gap(marks: list[Cue], cue: Cue, floor: float, end: float, gap: flo
         previous_end = max(previous_end, mark.end)
 
 
-def workout_scripts(state: WorkoutState, locale: str = "en-US", first_time: bool = False) -> list[Script]:
-    """Every reply of a whole workout run straight through, as the coach would say them."""
+def workout_scripts(
+    state: WorkoutState, locale: str = "en-US", first_time: bool = False, recording: bool = False
+) -> list[Script]:
+    """Every reply of a whole workout run straight through, as the coach would say them.
+
+    ``recording``: for an exported recording, with no "say next" prompts (see ``Coach.block``)."""
     from copy import deepcopy
 
     coach = Coach(locale)
@@ -310,7 +321,7 @@ def workout_scripts(state: WorkoutState, locale: str = "en-US", first_time: bool
     scripts: list[Script] = []
     opening: Script | None = coach.workout_intro(run, first_time)
     while not run.finished:
-        script, end = coach.block(run)
+        script, end = coach.block(run, recording=recording)
         if opening is not None:
             opening.extend(script)
             script, opening = opening, None

@@ -131,7 +131,9 @@ class Alexa:
 
     def _send(self, request: dict[str, Any], listened: bool = True) -> Heard:
         if listened and self.last is not None:
-            self.now = max(self.now, self._reply_started + timedelta(seconds=self.last.duration + 1))
+            # the reply has played out, and the person takes a moment before Alexa hears them
+            played = self.last.duration + REPLY_LAG_SECONDS + 1
+            self.now = max(self.now, self._reply_started + timedelta(seconds=played))
         new = self.session is None
         if new:
             self.session = f"amzn1.echo-api.session.{uuid.uuid4()}"

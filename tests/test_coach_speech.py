@@ -159,3 +159,14 @@ def test_long_rests_are_counted_down() -> None:
             assert "ten seconds" in said.get(10.0, ""), said
             seen += 1
     assert seen
+
+
+@pytest.mark.parametrize(("area", "level", "place", "minutes"), ROUTINES[::4])
+def test_a_recording_asks_nobody_to_say_next_and_keeps_the_plan_time(
+    area: Area, level: Level, place: Place, minutes: int | None
+) -> None:
+    plan = plan_routine(area, level, place, minutes)
+    scripts = workout_scripts(WorkoutState.start(plan, START), recording=True)
+    heard = " ".join(script.text() for script in scripts).lower()
+    assert "say next" not in heard and "when you're ready" not in heard
+    assert sum(script.duration for script in scripts) == pytest.approx(plan.total_seconds, rel=0.01)

@@ -288,3 +288,35 @@ def test_next_mid_hold_ends_that_hold_and_moves_on() -> None:
     else:
         assert first.step == hold.step + 1
     assert first.seconds == step["hold_seconds"] or first.step != hold.step  # a full hold, not what was left
+
+
+def test_pause_during_the_last_reply_reopens_the_finished_workout() -> None:
+    """The last reply performs the last sets and says goodbye; a pause in its last hold still works."""
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", duration="PT5M")
+    while not heard.ends_session:
+        heard = alexa.say("AMAZON.NextIntent")
+    assert "exercises in" in heard  # the summary: the workout is done
+    from skill.speech import timeline_from_ssml
+
+    segments = timeline_from_ssml(heard.ssml).segments
+    go = next(s for s in segments if s.text in {"Go.", "Hold.", "And hold."})
+    paused = alexa.interrupt(go.at + 4, "AMAZON.PauseIntent")
+    assert "paused" in paused and "left on your" in paused and not paused.ends_session
+    assert "no workout" not in paused
+    assert "finished one workout" not in alexa.say("ProgressIntent")  # not done until it is
+    resumed = alexa.say("AMAZON.ResumeIntent")
+    while not resumed.ends_session:
+        resumed = alexa.say("AMAZON.NextIntent")
+    alexa.wait(minutes=5)
+    assert "finished one workout" in alexa.say("ProgressIntent")
+
+
+def test_after_the_last_reply_has_played_the_workout_is_over() -> None:
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", duration="PT5M")
+    while not heard.ends_session:
+        heard = alexa.say("AMAZON.NextIntent")
+    alexa.wait(minutes=10)
+    assert "no workout" in alexa.say("AMAZON.PauseIntent") or "start" in alexa.last
+    assert "finished one workout" in alexa.say("ProgressIntent")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -10,6 +11,7 @@ from skill.coach import Coach
 from skill.progress import UserData, streak
 from skill.screen import TOKEN, Screen, ScreenBuilder, document
 from skill.speech import Script
+from skill.workout import Position
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -38,6 +40,8 @@ class Turn:
         self.offer: str | None = None  # what a following yes or no answers
         self.storage_ok = True
         self.screen: Screen | None = None  # what a screen device shows with this reply
+        self._reopened_in: Window | None = None  # the window of a last reply this request cut short
+        self._reopen_cut_finish()
 
     @classmethod
     def of(cls, handler_input: HandlerInput) -> Turn:
@@ -55,6 +59,9 @@ class Turn:
 
     def settle(self) -> Window | None:
         """How far the last reply got: the window this request cut it short in, if it did."""
+        if self._reopened_in is not None:  # already settled when the finished workout was reopened
+            cut, self._reopened_in = self._reopened_in, None
+            return cut
         workout = self.workout
         return workout.settle(self.now) if workout else None
 
@@ -117,22 +124,40 @@ class Turn:
         if self.has_screen:
             self.screen = ScreenBuilder(self.coach).workout(workout, script)
         if end.step >= len(workout.steps):
-            return self._finish(script, workout)
+            return self._finish(script, workout, windows)
         workout.begin_block(windows, end, script.duration, self.now)
         return self.ask(script)
 
-    def _finish(self, script: Script, workout: WorkoutState) -> Response:
-        workout.seconds += script.duration
-        workout.pos = workout.pos.__class__(len(workout.steps))
-        for index, result in enumerate(workout.results):
-            if result is None:
-                workout.results[index] = "done"
-        record = workout.finish(self.now)
+    def _finish(self, script: Script, workout: WorkoutState, windows: list[Window]) -> Response:
+        """The reply that performs the last sets and says goodbye: the workout is recorded as done.
+
+        The workout itself is kept, finished, with this reply as its block: a request that cuts the
+        reply short (a pause during the last plank) reopens it (``_reopen_cut_finish``)."""
+        done = deepcopy(workout)
+        done.seconds += script.duration
+        done.pos = Position(len(done.steps))
+        done.results = [result or "done" for result in done.results]
+        record = done.finish(self.now)
         self.user.record(record)
-        self.user.workout = None
         days = streak(self.user.history, self.now.date())
         script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
+        workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now)
+        workout.status = "finished"
         return self.tell(script)
+
+    def _reopen_cut_finish(self) -> None:
+        """A workout whose last reply this request cuts short is not over: reopen it and take back
+        its history record. One whose last reply played out is over and is let go."""
+        workout = self.user.workout
+        if workout is None or workout.status != "finished":
+            return
+        cut = workout.settle(self.now)
+        if cut is None or workout.finished:
+            self.user.workout = None
+            return
+        workout.status = "paused"
+        self.user.history = [record for record in self.user.history if record.id != workout.id]
+        self._reopened_in = cut
 
 
 def _escape(text: str) -> str:
