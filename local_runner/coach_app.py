@@ -282,6 +282,14 @@ def _run_session(
     from local_runner.conversation import Conversation
     from local_runner.terminal_input import LineEditor, PipeReader
     from skill.alexa.builder import get_skill
+    from skill.alexa.persistence import ConfigurationError
+
+    try:
+        skill = get_skill()
+    except ConfigurationError as error:
+        screen.close()
+        print(f"strong-back: {error}", file=sys.stderr)
+        return 2
 
     log_handler = ScreenLogHandler(screen)
     skill_log = logging.getLogger("skill")
@@ -296,7 +304,7 @@ def _run_session(
     else:
         reader = PipeReader(sys.stdin, inbox)
     clock = VirtualClock(options.speed)
-    conversation = Conversation(get_skill(), locale=options.voice.locale, user_id=options.user, clock=clock)
+    conversation = Conversation(skill, locale=options.voice.locale, user_id=options.user, clock=clock)
     tick = LIVE_TICK_SECONDS * options.speed if live else None
     player = Player(speech, screen, tick_seconds=tick)
     session = CoachSession(conversation, understanding, player, screen, inbox, interactive=interactive)

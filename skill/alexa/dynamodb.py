@@ -96,6 +96,11 @@ def make_resource(endpoint_url: str | None = None) -> PerThreadResource:
         raise ConfigurationError(
             "WORKOUT_TABLE is set but no AWS region is configured: set AWS_REGION (Lambda sets it for you)."
         ) from None
+    except ValueError as error:  # botocore: an empty or malformed region or endpoint
+        raise ConfigurationError(
+            f"WORKOUT_TABLE is set but DynamoDB cannot be reached as configured ({error}): "
+            "check AWS_REGION and DYNAMODB_ENDPOINT_URL."
+        ) from None
 
 
 class PerThreadResource:
