@@ -49,20 +49,35 @@ class UserData:
         return data
 
     def to_attributes(self) -> dict[str, Any]:
+        """What is stored. A workout the history already records is stored only as the finished workout
+        itself (see ``keeps``): a device still running one that another device finished does not
+        bring it back into storage, though it may go on with it in its own session."""
+        workout = self.workout if self.workout is not None and self.keeps(self.workout) else None
         return {
             "v": DATA_VERSION,
-            "workout": self.workout.to_dict() if self.workout else None,
+            "workout": workout.to_dict() if workout else None,
             "history": [record.to_dict() for record in self.history[-HISTORY_LIMIT:]],
             "first_seen": self.first_seen,
         }
 
     def record(self, entry: HistoryRecord) -> None:
+        """Add a finished workout; one already recorded (finished on two devices) keeps the fuller record."""
+        key = record_identity(entry)
+        for index, record in enumerate(self.history):
+            if record_identity(record) == key:
+                self.history[index] = _fuller(record, entry)
+                return
         self.history.append(entry)
         del self.history[:-HISTORY_LIMIT]
 
     def finished(self, workout: WorkoutState) -> bool:
         """Whether the history already holds this workout's record (it was finished, here or elsewhere)."""
         return any(record.id == workout.id for record in self.history if record.id is not None)
+
+    def keeps(self, workout: WorkoutState) -> bool:
+        """Whether ``workout`` belongs in this data: not yet recorded, or recorded and kept as finished
+        (the coach keeps a finished workout with its last reply, so that cutting that reply short reopens it)."""
+        return workout.status == "finished" or not self.finished(workout)
 
 
 def record_identity(record: HistoryRecord) -> tuple[Any, ...]:
@@ -89,10 +104,13 @@ def merge(stored: UserData, mine: UserData) -> UserData:
     - **workout in progress**: this request's, if it has one (the device acting now keeps the
       workout it is running), otherwise the stored one. Either way a workout whose record is in
       the merged history is over and is not brought back: a device still showing a workout that the
-      other device has finished does not resurrect it.
+      other device has finished does not resurrect it (only the finished workout itself, which the
+      coach keeps so that cutting its last reply short can reopen it, stays as it is).
     - **first_seen**: the earlier of the two.
 
-    Merging is idempotent (merging a side with itself gives it back) and never loses a record.
+    Merging is idempotent (merging a side with itself gives it back) and never loses a record. So a
+    record that this request took back (a finished workout reopened) comes back if the other side
+    still has it: in a race, finishing wins over reopening.
     """
     chosen: dict[tuple[Any, ...], HistoryRecord] = {}
     for record in [*stored.history, *mine.history]:
@@ -101,7 +119,7 @@ def merge(stored: UserData, mine: UserData) -> UserData:
     history = sorted(chosen.values(), key=lambda record: record.date)[-HISTORY_LIMIT:]
     merged = UserData(history=history)
     workout = mine.workout if mine.workout is not None else stored.workout
-    merged.workout = None if workout is None or merged.finished(workout) else workout
+    merged.workout = workout if workout is not None and merged.keeps(workout) else None
     seen = [day for day in (stored.first_seen, mine.first_seen) if day is not None]
     merged.first_seen = min(seen) if seen else None
     return merged

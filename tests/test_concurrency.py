@@ -468,14 +468,17 @@ def http_person(url: str, number: int, user: str | None = None, **options: Any) 
 
 
 def test_twenty_people_at_once_through_serve(served: Served) -> None:
+    """One workout each: requests must be stamped within 150 s of the server's clock either way, and
+    a workout's long last reply must be heard out before the next request (one that cut it short
+    would reopen the workout), so two finishes in a row do not fit in the 300 s a person has."""
     people = [http_person(served.server.url, n) for n in range(PEOPLE)]
-    run_all([lambda who=who, n=n: whole_life(who, 1 + n % 2) for n, who in enumerate(people)])  # type: ignore[misc]
+    run_all([lambda who=who: whole_life(who, 1) for who in people])  # type: ignore[misc]
     for who in people:
         check_stored(who.user, served.document(who.user), who.expected())
         transport = who.alexa.handler
         assert isinstance(transport, SignedHttp)
         assert max(transport.latency.seconds) < REPLY_BOUND_SECONDS
-    assert sum(len(who.done) for who in people) == PEOPLE + PEOPLE // 2
+    assert sum(len(who.done) for who in people) == PEOPLE
     log = served.server.output()
     assert "Traceback" not in log and " 500 " not in log and "refused=" not in log, log[-2000:]
 

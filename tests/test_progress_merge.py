@@ -128,6 +128,37 @@ def test_finishing_here_drops_the_other_device_s_copy_but_keeps_its_new_workout(
     assert merge(UserData(workout=new_one), UserData(history=[record])).workout is new_one
 
 
+def test_the_finished_workout_the_coach_keeps_with_its_record_stays() -> None:
+    workout = started()
+    record = workout.finish(MONDAY + timedelta(minutes=12))  # status finished, kept for a cut-short last reply
+    mine = UserData(workout=workout, history=[record])
+    assert merge(UserData(first_seen="2026-11-20"), mine).workout is workout
+    assert mine.to_attributes()["workout"]["status"] == "finished"
+
+
+def test_storage_never_gets_back_a_running_workout_that_is_already_recorded() -> None:
+    """Without any race: a device whose session still runs a workout that the other device has
+    finished goes on with it, but what it stores has no workout in progress."""
+    workout = started()
+    running_here = load_state(workout.to_dict())
+    assert running_here is not None
+    data = UserData(workout=running_here, history=[finished(workout, MONDAY)])
+    assert data.to_attributes()["workout"] is None
+    data.history = []  # the coach took the record back (the finish was cut short): the workout is live again
+    assert data.to_attributes()["workout"]["id"] == workout.id
+
+
+def test_recording_a_workout_twice_keeps_one_record_the_fuller() -> None:
+    workout = started()
+    copy = load_state(workout.to_dict())
+    assert copy is not None
+    data = UserData()
+    data.record(finished(workout, MONDAY, completed=2))
+    data.record(legacy("2026-11-20"))
+    data.record(finished(copy, MONDAY, completed=4))
+    assert [(r.id, r.completed) for r in data.history] == [(workout.id, 4), (None, 4)]
+
+
 def test_first_seen_is_the_earlier_one() -> None:
     assert merge(UserData(first_seen="2026-11-21"), UserData(first_seen="2026-11-20")).first_seen == "2026-11-20"
     assert merge(UserData(first_seen="2026-11-20"), UserData(first_seen="2026-11-21")).first_seen == "2026-11-20"
