@@ -55,6 +55,12 @@ class Coach:
         return script
 
     # ----- describing things ------------------------------------------------------------
+    def exercises(self, count: int) -> str:
+        """ "one exercise", "six exercises"."""
+        if count == 1:
+            return self.text("amount.exercises_one")
+        return self.text("amount.exercises", count=spoken(min(count, 9999)))
+
     def area_name(self, area: str) -> str:
         return self.text(f"area.{Area(area).value}")
 
@@ -90,7 +96,7 @@ class Coach:
             area=self.area_name(state.area),
             place=self.place_name(state.place),
             level=self.text(f"level.{state.level}"),
-            count=spoken(len(state.steps)),
+            exercises=self.exercises(len(state.steps)),
         )
         if first_time:
             self.say(script, "workout.safety")
@@ -281,13 +287,18 @@ class Coach:
 
     # ----- finishing ----------------------------------------------------------------------
     def finish(self, completed: int, skipped: int, seconds: float, streak: int) -> Script:
+        """The goodbye at the end of a workout: what was done; a workout with nothing done is not counted."""
         script = Script()
+        if not completed:
+            self.say(script, "finish.nothing_done")
+            self.say(script, "finish.goodbye")
+            return script
         self.say(script, "finish.done")
         self.say(
             script,
             "finish.summary",
             completed=spoken(completed),
-            total=spoken(completed + skipped),
+            exercises=self.exercises(completed + skipped),
             length=minutes_phrase(seconds),
         )
         if streak >= 2:

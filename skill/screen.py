@@ -28,10 +28,13 @@ SHOWN_CUES = frozenset({"hold.cue", "exercise.cue"})
 
 
 @cache
+def _document_text() -> str:
+    return DOCUMENT_PATH.read_text(encoding="utf-8")
+
+
 def document() -> dict[str, Any]:
-    """The APL document, read once."""
-    with DOCUMENT_PATH.open(encoding="utf-8") as handle:
-        loaded: dict[str, Any] = json.load(handle)
+    """The APL document: read from disk once, a fresh copy for every reply (nothing shared to change)."""
+    loaded: dict[str, Any] = json.loads(_document_text())
     return loaded
 
 

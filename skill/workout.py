@@ -8,6 +8,7 @@ Anything invalid or stale from storage or the client is detected by ``load_state
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import secrets
@@ -84,15 +85,19 @@ class Block:
     end: Position
     duration: float
     windows: tuple[Window, ...]
+    device: str | None = None  # a short tag of the device playing it (``device_tag``)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "ts": self.ts,
             "start": self.start.to_list(),
             "end": self.end.to_list(),
             "duration": round(self.duration, 3),
             "windows": [w.to_list() for w in self.windows],
         }
+        if self.device is not None:
+            data["device"] = self.device
+        return data
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Block:
@@ -103,7 +108,21 @@ class Block:
             end=Position.from_list(raw["end"]),
             duration=_number(raw["duration"], 0, 1000),
             windows=tuple(Window.from_list(w) for w in raw["windows"]),
+            device=_device(raw.get("device")),
         )
+
+
+def device_tag(device_id: str | None) -> str | None:
+    """A short, one-way tag of an Alexa device id: enough to tell devices apart, nothing to read back."""
+    return hashlib.sha256(device_id.encode()).hexdigest()[:16] if device_id else None
+
+
+def _device(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not 1 <= len(raw) <= 64:
+        raise StateError("block device is damaged")
+    return raw
 
 
 def new_workout_id() -> str:
@@ -283,11 +302,13 @@ class WorkoutState:
         return sum(1 for r in self.results if r == result)
 
     # ----- transitions ----------------------------------------------------------------
-    def begin_block(self, windows: list[Window], end: Position, duration: float, now: datetime) -> None:
-        """Record the reply that starts playing now, covering ``pos`` up to ``end``."""
+    def begin_block(
+        self, windows: list[Window], end: Position, duration: float, now: datetime, device: str | None = None
+    ) -> None:
+        """Record the reply that starts playing now (on ``device``), covering ``pos`` up to ``end``."""
         self.status = "active"
         self.last_start = self.pos
-        self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows))
+        self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows), device)
 
     def settle(self, now: datetime) -> Window | None:
         """Work out how far the last reply got before this request: the window it was cut short in, if any."""

@@ -71,9 +71,15 @@ class Alexa:
     """One person talking to the skill through Alexa, with a clock of their own."""
 
     def __init__(
-        self, locale: str = "en-US", user: str | None = None, start: datetime | None = None, screen: bool = False
+        self,
+        locale: str = "en-US",
+        user: str | None = None,
+        start: datetime | None = None,
+        screen: bool = False,
+        device: str = "amzn1.ask.device.test-echo",
     ) -> None:
         self.locale = locale
+        self.device = device
         self.screen = screen  # an Echo Show: the device supports APL
         self.user = user or f"amzn1.ask.account.test-{uuid.uuid4()}"
         self.now = start or datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
@@ -148,6 +154,7 @@ class Alexa:
             locale=self.locale,
             moment=self.now,
         )
+        event["context"]["System"]["device"]["deviceId"] = self.device
         if self.screen:
             event["context"]["System"]["device"]["supportedInterfaces"] = {
                 "Alexa.Presentation.APL": {"runtime": {"maxVersion": "2023.3"}}

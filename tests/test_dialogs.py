@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC
+from datetime import UTC, timedelta
 
 import pytest
 
@@ -320,3 +320,37 @@ def test_after_the_last_reply_has_played_the_workout_is_over() -> None:
     alexa.wait(minutes=10)
     assert "no workout" in alexa.say("AMAZON.PauseIntent") or "start" in alexa.last
     assert "finished one workout" in alexa.say("ProgressIntent")
+
+
+def test_another_device_asking_during_the_goodbye_does_not_reopen_the_workout() -> None:
+    kitchen = Alexa(device="amzn1.ask.device.kitchen")
+    heard = kitchen.say("StartWorkoutIntent", area="lower_back", level="beginner", duration="PT5M")
+    while not heard.ends_session:
+        heard = kitchen.say("AMAZON.NextIntent")
+    bedroom = Alexa(user=kitchen.user, device="amzn1.ask.device.bedroom", start=kitchen.now + timedelta(seconds=5))
+    assert "finished one workout" in bedroom.say("ProgressIntent")
+    last_set = [w for w in windows(heard) if w.kind == "work"][-1]
+    paused = kitchen.interrupt(last_set.start + 2, "AMAZON.PauseIntent")  # the kitchen still can
+    assert "paused" in paused and "no workout" not in paused
+
+
+def test_a_workout_with_everything_skipped_is_not_counted() -> None:
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", place="home")
+    while not heard.ends_session:
+        heard = alexa.interrupt(1, "SkipExerciseIntent")
+    assert "skipped" in heard and "workout done" not in heard
+    alexa.wait(minutes=10)
+    assert "haven't finished a workout" in alexa.say("ProgressIntent")
+
+
+def test_counts_of_one_are_said_in_the_singular() -> None:
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", place="home")
+    heard = alexa.say("AMAZON.NextIntent")
+    while not heard.ends_session:  # do the first exercise, skip the rest
+        heard = alexa.interrupt(1, "SkipExerciseIntent")
+    assert "one of two exercises" in heard or "one of" in heard
+    alexa.wait(minutes=10)
+    progress = alexa.say("ProgressIntent").text.lower()
+    assert "one exercise." in progress and "one exercises" not in progress

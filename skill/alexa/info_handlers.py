@@ -132,7 +132,7 @@ class ProgressIntentHandler(AbstractRequestHandler):
                 {
                     "days": spoken(min(progress.days_since_last or 0, 9999)),
                     "area": turn.coach.area_name(last.area),
-                    "completed": spoken(last.completed),
+                    "exercises": turn.coach.exercises(last.completed),
                 },
             ),
         )

@@ -47,7 +47,7 @@ class LaunchRequestHandler(AbstractRequestHandler):
                     {
                         "area": turn.coach.area_name(workout.area),
                         "done": spoken(workout.pos.step),
-                        "count": spoken(len(workout.steps)),
+                        "exercises": turn.coach.exercises(len(workout.steps)),
                     },
                 ),
             )

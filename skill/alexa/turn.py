@@ -11,7 +11,7 @@ from skill.coach import Coach
 from skill.progress import UserData, streak
 from skill.screen import TOKEN, Screen, ScreenBuilder, document
 from skill.speech import Script
-from skill.workout import Position
+from skill.workout import Position, device_tag
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -37,6 +37,9 @@ class Turn:
         if self.now.tzinfo is None:
             self.now = self.now.replace(tzinfo=UTC)
         self.user = user
+        system = handler_input.request_envelope.context.system if handler_input.request_envelope.context else None
+        device = system.device if system is not None else None
+        self.device = device_tag(device.device_id if device is not None else None)
         self.offer: str | None = None  # what a following yes or no answers
         self.storage_ok = True
         self.screen: Screen | None = None  # what a screen device shows with this reply
@@ -125,7 +128,7 @@ class Turn:
             self.screen = ScreenBuilder(self.coach).workout(workout, script)
         if end.step >= len(workout.steps):
             return self._finish(script, workout, windows)
-        workout.begin_block(windows, end, script.duration, self.now)
+        workout.begin_block(windows, end, script.duration, self.now, self.device)
         return self.ask(script)
 
     def _finish(self, script: Script, workout: WorkoutState, windows: list[Window]) -> Response:
@@ -141,7 +144,7 @@ class Turn:
         self.user.record(record)
         days = streak(self.user.history, self.now.date())
         script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
-        workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now)
+        workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
         workout.status = "finished"
         return self.tell(script)
 
@@ -151,6 +154,8 @@ class Turn:
         workout = self.user.workout
         if workout is None or workout.status != "finished":
             return
+        if workout.block is not None and workout.block.device not in (None, self.device):
+            return  # another device is still playing that goodbye; this request is not about it
         cut = workout.settle(self.now)
         if cut is None or workout.finished:
             self.user.workout = None
