@@ -263,7 +263,10 @@ class Person:
         assert self.workout is not None
         total = len(self.workout["steps"])
         skipped = min(self.skips, total)
-        summary = f"completed {spoken(total - skipped)} of {spoken(total)} exercises"
+        if total == skipped:  # nothing done: the coach says it won't count it
+            summary = "every exercise was skipped"
+        else:
+            summary = f"completed {spoken(total - skipped)} of {spoken(total)} exercise{'s' if total != 1 else ''}"
         if summary not in heard:
             raise Mismatch(f"{self.user}: expected {summary!r} at the finish, heard {heard.text!r}")
         self.done.append(Done(self.workout["id"], self.routine, total, skipped))
