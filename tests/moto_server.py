@@ -267,3 +267,74 @@ if __name__ == "__main__":
     import sys
 
     serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+
+
+Reply = tuple[int, dict[str, str], bytes]
+
+
+class DynamoProxy:
+    """An HTTP proxy on 127.0.0.1 in front of a DynamoDB endpoint, for causing faults on the wire.
+
+    Subclasses decide per request through ``intercept`` (answer it themselves, drop it, or pass
+    it on) and see what came back through ``observe``. Requests run on threads of their own.
+    """
+
+    def __init__(self, upstream_port: int) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.upstream_port = upstream_port
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
+                action = proxy.intercept(operation)
+                if action == "drop":
+                    self.close_connection = True
+                    return
+                reply = action if action is not None else proxy.forward(self.path, dict(self.headers.items()), body)
+                proxy.observe(operation, reply)
+                status, headers, content = reply
+                self.send_response(status)
+                for key, value in headers.items():
+                    if key.lower() not in {"connection", "transfer-encoding", "content-length"}:
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def forward(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        """Pass a request on to the real endpoint and return its answer."""
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=10)
+        try:
+            sent = {k: v for k, v in headers.items() if k.lower() not in {"host", "connection"}}
+            connection.request("POST", path, body=body, headers=sent)
+            answer = connection.getresponse()
+            return answer.status, dict(answer.getheaders()), answer.read()
+        finally:
+            connection.close()
+
+    def intercept(self, operation: str) -> Reply | str | None:
+        """A reply to send instead, "drop" to hang up without one, or None to pass the request on."""
+        return None
+
+    def observe(self, operation: str, reply: Reply) -> None:
+        """Called with every reply that is sent back."""
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import copy
-import http.client
 import json
 import sqlite3
 import threading
@@ -27,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -39,7 +37,7 @@ from skill.alexa.persistence import SQLitePersistenceAdapter, StoredDocument, Wr
 from skill.progress import UserData
 from skill.workout import HistoryRecord
 from tests.alexa import Alexa
-from tests.moto_server import MotoProcess, WorkoutTable, make_table
+from tests.moto_server import DynamoProxy, MotoProcess, Reply, WorkoutTable, make_table
 from tests.people import ClockWindow, Person, Routine, SignedHttp, check_stored
 from tests.test_persistence import fresh_lambda_handler, sqlite_document
 
@@ -248,7 +246,7 @@ def test_twenty_people_at_once_hear_only_their_own_and_keep_exactly_theirs(
 
 
 # ----- two devices of one person, racing for certain ------------------------------------------------
-class PutGate:
+class PutGate(DynamoProxy):
     """A proxy in front of moto's server that holds PutItems until ``arm(n)``'s n have arrived.
 
     Then it lets them all through at once; anything after goes straight through. It counts the
@@ -256,47 +254,23 @@ class PutGate:
     """
 
     def __init__(self, upstream_port: int) -> None:
-        self.upstream_port = upstream_port
         self.condition = threading.Condition()
         self.armed = 0
         self.waiting = 0
         self.conflicts = 0
         self.operations: set[str] = set()
-        gate = self
+        super().__init__(upstream_port)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def intercept(self, operation: str) -> Reply | str | None:
+        self.operations.add(operation)
+        if operation == "PutItem":
+            self.hold()
+        return None
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-                gate.operations.add(operation)
-                if operation == "PutItem":
-                    gate.hold()
-                upstream = http.client.HTTPConnection("127.0.0.1", gate.upstream_port, timeout=10)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
-                upstream.request("POST", self.path, body=body, headers=headers)
-                answer = upstream.getresponse()
-                content = answer.read()
-                upstream.close()
-                if b"ConditionalCheckFailedException" in content:
-                    with gate.condition:
-                        gate.conflicts += 1
-                self.send_response(answer.status)
-                for key, value in answer.getheaders():
-                    if key.lower() not in {"connection", "transfer-encoding", "content-length"}:
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def observe(self, operation: str, reply: Reply) -> None:
+        if b"ConditionalCheckFailedException" in reply[2]:
+            with self.condition:
+                self.conflicts += 1
 
     def arm(self, count: int) -> None:
         with self.condition:
@@ -314,11 +288,6 @@ class PutGate:
             # under the adapter's 1 s read timeout: a step that writes nothing must not cost a retry
             if not self.condition.wait_for(lambda: self.armed == 0, timeout=0.7):
                 self.armed = 0
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
 def gate(moto_process: MotoProcess) -> Iterator[PutGate]:

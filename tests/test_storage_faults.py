@@ -11,7 +11,6 @@ connections never replies. Nothing in the skill is patched.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
@@ -22,14 +21,13 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
 from tests.alexa import Alexa, Heard
-from tests.moto_server import MotoServer, WorkoutTable, make_table
+from tests.moto_server import DynamoProxy, MotoServer, Reply, WorkoutTable, make_table
 from tests.test_persistence import fresh_lambda_handler
 
 if TYPE_CHECKING:
@@ -78,8 +76,8 @@ def finish(alexa: Alexa) -> Heard:
 
 
 # ----- a DynamoDB endpoint that misbehaves on request ------------------------------------------
-class FaultyProxy:
-    """An HTTP proxy in front of moto's server that can fail or hold chosen DynamoDB operations.
+class FaultyProxy(DynamoProxy):
+    """A proxy in front of moto's server that can fail or hold chosen DynamoDB operations.
 
     ``rules[operation]`` is a list of what to do with the next requests for that operation, one
     entry each ("throttle", "error", "hang"); when it is empty, requests are passed on. ``always``
@@ -92,61 +90,28 @@ class FaultyProxy:
     }
 
     def __init__(self, upstream: MotoServer) -> None:
-        self.upstream = upstream
         self.rules: dict[str, list[str]] = {}
         self.always: dict[str, str] = {}
         self.seen: dict[str, int] = {}
         self.released = threading.Event()
-        proxy = self
+        super().__init__(upstream.port)
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
-                proxy.seen[operation] = proxy.seen.get(operation, 0) + 1
-                queued = proxy.rules.get(operation) or []
-                fault = queued.pop(0) if queued else proxy.always.get(operation)
-                if fault == "hang":
-                    proxy.released.wait(30)
-                    self.close_connection = True
-                    return
-                if fault in proxy.ERRORS:
-                    status, code, message = proxy.ERRORS[fault]
-                    payload = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
-                    self._reply(status, {"Content-Type": "application/x-amz-json-1.0"}, payload.encode())
-                    return
-                connection = http.client.HTTPConnection("127.0.0.1", proxy.upstream.port, timeout=10)
-                headers = {k: v for k, v in self.headers.items() if k.lower() not in {"host", "connection"}}
-                connection.request("POST", self.path, body=body, headers=headers)
-                answer = connection.getresponse()
-                content = answer.read()
-                relay = {k: v for k, v in answer.getheaders() if k.lower() not in {"connection", "transfer-encoding"}}
-                self._reply(answer.status, relay, content)
-                connection.close()
-
-            def _reply(self, status: int, headers: dict[str, str], content: bytes) -> None:
-                self.send_response(status)
-                for key, value in headers.items():
-                    if key.lower() != "content-length":
-                        self.send_header(key, value)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def intercept(self, operation: str) -> Reply | str | None:
+        self.seen[operation] = self.seen.get(operation, 0) + 1
+        queued = self.rules.get(operation) or []
+        fault = queued.pop(0) if queued else self.always.get(operation)
+        if fault == "hang":
+            self.released.wait(30)
+            return "drop"
+        if fault in self.ERRORS:
+            status, code, message = self.ERRORS[fault]
+            payload = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message})
+            return status, {"Content-Type": "application/x-amz-json-1.0"}, payload.encode()
+        return None
 
     def close(self) -> None:
         self.released.set()
-        self.server.shutdown()
-        self.server.server_close()
+        super().close()
 
 
 class SilentServer:
