@@ -354,3 +354,27 @@ def test_counts_of_one_are_said_in_the_singular() -> None:
     alexa.wait(minutes=10)
     progress = alexa.say("ProgressIntent").text.lower()
     assert "one exercise." in progress and "one exercises" not in progress
+
+
+def test_a_first_timer_hears_the_safety_note_once() -> None:
+    alexa = Alexa()
+    assert "stop if anything hurts" in alexa.open()
+    started = alexa.say("AMAZON.YesIntent")
+    assert "exercise one of" in started and "stop if anything hurts" not in started
+
+
+def test_resume_after_a_pause_skips_the_set_up_talk_and_the_next_day_repeats_it() -> None:
+    alexa = Alexa()
+    first = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home")
+    work = next(w for w in windows(first) if w.kind == "work")
+    setup = CATALOG[first.attributes["workout"]["steps"][work.step]["exercise"]].setup
+    assert setup in first.text
+    alexa.interrupt(work.start + 3, "AMAZON.PauseIntent")
+    again = alexa.say("AMAZON.ResumeIntent")
+    assert setup not in again.text
+    assert next(w for w in windows(again) if w.kind == "work").start < work.start - 5
+    alexa.say("AMAZON.StopIntent")
+    alexa.wait(days=1)
+    tomorrow = alexa.say("AMAZON.ResumeIntent")
+    where = tomorrow.attributes["workout"]["steps"][windows(tomorrow)[0].step]["exercise"]
+    assert "welcome back" in tomorrow and CATALOG[where].setup in tomorrow.text

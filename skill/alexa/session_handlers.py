@@ -38,6 +38,7 @@ class LaunchRequestHandler(AbstractRequestHandler):
         workout = turn.workout
         if turn.user.first_time:
             turn.offer = "start"
+            turn.user.first_seen = turn.now.date().isoformat()  # the safety note is heard here, once
             return turn.ask(turn.script("launch.first", "workout.safety", "launch.first_prompt"), "menu.reprompt")
         if workout is not None and workout.current is not None:
             turn.offer = "resume"

@@ -210,12 +210,10 @@ class ResumeIntentHandler(AbstractRequestHandler):
         if workout is None:
             turn.offer = "start"
             return turn.ask(turn.script("resume.nothing"), "menu.reprompt")
-        opening = (
-            turn.script()
-            if handler_input.request_envelope.session and not handler_input.request_envelope.session.new
-            else turn.script("resume.welcome_back")
-        )
-        return turn.perform(opening)
+        session = handler_input.request_envelope.session
+        if session is not None and not session.new:  # paused a moment ago: straight back to work
+            return turn.perform(brief=True)
+        return turn.perform(turn.script("resume.welcome_back"))
 
 
 class AdjustDifficultyIntentHandler(AbstractRequestHandler):
