@@ -7,16 +7,19 @@ Replies that perform sets are packed into blocks that stay inside Alexa's limits
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from skill.catalog import Area, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
 from skill.speech import Cue, Script, Window, estimate_seconds
+from skill.workout import Position
 
 if TYPE_CHECKING:
     from skill.routine import Step
-    from skill.workout import Position, WorkoutState
+    from skill.workout import WorkoutState
 
 # A reply that performs sets stays under this much audio and SSML, leaving a margin under
 # Alexa's 240 s and 8,000 characters for estimate error and the closing prompt.
@@ -26,10 +29,22 @@ SWITCH_SECONDS = 5.0
 COUNTDOWN_FROM = 5
 
 
+@dataclass(frozen=True)
+class SetPlace:
+    """Everything one performed set depends on: the workout's length, the exercise, the one after
+    it, and where in the exercise the set starts. (So a set renders the same wherever it is met.)"""
+
+    count: int
+    step: Step
+    following: Step | None
+    pos: Position
+
+
 class Coach:
     """Renders the coach's speech for one locale."""
 
     def __init__(self, locale: str = "en-US") -> None:
+        self.locale = locale
         self.dialog = dialog_for(locale)
 
     # ----- small helpers ----------------------------------------------------------------
@@ -38,8 +53,10 @@ class Coach:
 
     def sentence(self, key: str, seed: int = 0, /, **data: object) -> str:
         """A phrase as a sentence: first letter capitalised."""
-        text = self.text(key, seed, **data).strip()
-        return text[:1].upper() + text[1:]
+        try:
+            return _sentence(self.locale, key, seed, tuple(sorted(data.items())))
+        except TypeError:  # data that cannot be a cache key
+            return _capitalised(self.text(key, seed, **data))
 
     def say(self, script: Script, key: str, seed: int = 0, /, **data: object) -> None:
         script.say(self.sentence(key, seed, **data), key)
@@ -113,9 +130,11 @@ class Coach:
         pos = state.pos
         previewed: frozenset[str] = frozenset({"setup", "cue"}) if brief else frozenset()
         chars = 0
-        while pos.step < len(state.steps):
-            unit, after, next_previewed = self._unit(state, pos, previewed)
-            unit_chars = len(unit.to_ssml())
+        steps = state.steps
+        while pos.step < len(steps):
+            following = steps[pos.step + 1] if pos.step + 1 < len(steps) else None
+            place = SetPlace(len(steps), steps[pos.step], following, pos)
+            unit, after, next_previewed, unit_chars = _performed_set(self.locale, place, previewed)
             fits = script.duration + unit.duration <= BLOCK_BUDGET_SECONDS
             if script.cues and (not fits or chars + unit_chars > BLOCK_BUDGET_CHARS):
                 break
@@ -141,16 +160,16 @@ class Coach:
         self.say(script, f"block.recorded_{kind}", **data)
         script.wait_until(start + prompt)
 
-    def _introduce(self, script: Script, state: WorkoutState, pos: Position, previewed: frozenset[str]) -> None:
+    def _introduce(self, script: Script, place: SetPlace, previewed: frozenset[str]) -> None:
         """What the person hears before a set: the exercise (set-up, cue, safety, dose) or the set and grip."""
-        step = state.steps[pos.step]
+        step, pos = place.step, place.pos
         info = step.info
         seed = pos.step * 7 + pos.set * 3
         if pos.remaining is not None:
             self.say(script, "resume.partial", seed, name=info.name, seconds=seconds_phrase(pos.remaining))
         elif pos.set == 0 and pos.side == 0:
-            count = len(state.steps)
-            self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=spoken(count), name=info.name)
+            count = spoken(place.count)
+            self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
             for part, text in self._preview_parts(step):
                 if part not in previewed:
                     self.say(script, f"exercise.{part}", **{part: text})
@@ -173,14 +192,12 @@ class Coach:
             parts.append(("safety", info.safety))
         return parts
 
-    def _unit(
-        self, state: WorkoutState, pos: Position, previewed: frozenset[str]
-    ) -> tuple[Script, Position, frozenset[str]]:
+    def _unit(self, place: SetPlace, previewed: frozenset[str]) -> tuple[Script, Position, frozenset[str]]:
         """One set of one exercise (both sides) with the rest after it; where it ends; what the rest previewed."""
-        step = state.steps[pos.step]
+        step, pos = place.step, place.pos
         seed = pos.step * 7 + pos.set * 3
         script = Script()
-        self._introduce(script, state, pos, previewed)
+        self._introduce(script, place, previewed)
         script.windows.insert(0, Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side))
 
         for side in range(pos.side, step.sides):
@@ -196,10 +213,10 @@ class Coach:
                 self._reps(script, win, step, seed + side)
             script.wait_until(win.end)
 
-        after = state._after_set(pos.step, pos.set)
+        after = Position(pos.step, pos.set + 1) if pos.set + 1 < step.sets else Position(pos.step + 1)
         said: frozenset[str] = frozenset()
-        if after.step < len(state.steps):
-            said = self._rest(script, state, pos, after, seed)
+        if after.step < place.count:
+            said = self._rest(script, place, after, seed)
         return script, after, said
 
     def _hold(self, script: Script, win: Window, step: Step, seed: int) -> None:
@@ -249,17 +266,17 @@ class Coach:
                 if script.fits_at(lower_at, text, next_at - 0.15):
                     script.say_at(lower_at, text, "rep.lower")
 
-    def _rest(self, script: Script, state: WorkoutState, pos: Position, after: Position, seed: int) -> frozenset[str]:
+    def _rest(self, script: Script, place: SetPlace, after: Position, seed: int) -> frozenset[str]:
         """A rest counted down; before a new exercise it previews it. Returns which preview parts were said."""
-        step = state.steps[pos.step]
+        step, pos = place.step, place.pos
         seconds = float(step.rest_seconds)
         if seconds <= 0:
             return frozenset()
         win = script.window("rest", seconds, pos.step, pos.set)
         ready_at = win.end - 3.5
         previewed: set[str] = set()
-        if after.step != pos.step:
-            nxt = state.steps[after.step]
+        if after.step != pos.step and place.following is not None:
+            nxt = place.following
             self.say(script, "rest.transition", seed, seconds=seconds_phrase(seconds), name=nxt.info.name)
             for part, text in self._preview_parts(nxt):
                 sentence = self.sentence(f"exercise.{part}", **{part: text})
@@ -305,6 +322,27 @@ class Coach:
             self.say(script, "finish.streak", days=spoken(min(streak, 9999)))
         self.say(script, "finish.goodbye")
         return script
+
+
+@lru_cache(maxsize=4096)
+def _performed_set(
+    locale: str, place: SetPlace, previewed: frozenset[str]
+) -> tuple[Script, Position, frozenset[str], int]:
+    """A set with its rest, as ``Coach._unit`` renders it, and its SSML length; cached, because planning
+    measures thousands of candidate routines made of the same sets. The script is shared: read it only."""
+    script, after, said = Coach(locale)._unit(place, previewed)
+    return script, after, said, len(script.to_ssml())
+
+
+@lru_cache(maxsize=16384)
+def _sentence(locale: str, key: str, seed: int, data: tuple[tuple[str, object], ...]) -> str:
+    """``Coach.sentence``, cached: planning renders the same counts and cues many thousand times."""
+    return _capitalised(dialog_for(locale).text(key, seed, **dict(data)))
+
+
+def _capitalised(text: str) -> str:
+    text = text.strip()
+    return text[:1].upper() + text[1:]
 
 
 def _place_in_gap(marks: list[Cue], cue: Cue, floor: float, end: float, gap: float = 0.4) -> None:

@@ -11,6 +11,7 @@ import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 # Speaking-rate model, calibrated against espeak-ng at the local voice's rate (see
@@ -35,6 +36,7 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+@lru_cache(maxsize=8192)
 def clean(text: str) -> str:
     """Text safe to speak: no characters XML can't carry, white space folded."""
     return " ".join(_NOT_XML.sub(" ", text).split())
@@ -43,8 +45,11 @@ def clean(text: str) -> str:
 _INNER_SENTENCE_END = re.compile(r"[.!?;:](?=\s+\S)")
 
 
+@lru_cache(maxsize=8192)
 def estimate_seconds(text: str) -> float:
-    """How long a phrase takes to say, in seconds (0 for nothing to say)."""
+    """How long a phrase takes to say, in seconds (0 for nothing to say).
+
+    Cached: a workout repeats a few hundred phrases ("Five.", "And back.") thousands of times."""
     words = len(_WORD.findall(text))
     if not words:
         return 0.0

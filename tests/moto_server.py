@@ -296,7 +296,7 @@ class DynamoProxy:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 operation = self.headers.get("X-Amz-Target", "").rpartition(".")[2]
                 action = proxy.intercept(operation)
-                if action == "drop":
+                if isinstance(action, str):  # "drop": hang up without an answer
                     self.close_connection = True
                     return
                 reply = action if action is not None else proxy.forward(self.path, dict(self.headers.items()), body)
