@@ -118,6 +118,12 @@ class Speaker:
         self._commands.put(("stop", "", time.monotonic()))
         self._cut()
 
+    def talking(self) -> bool:
+        """True while a phrase is sounding (the microphone listener ignores the coach's own voice)."""
+        with self._lock:
+            playing = self._playing
+        return playing is not None and playing.poll() is None
+
     def close(self) -> None:
         self._commands.put(None)
         self._thread.join(timeout=2)

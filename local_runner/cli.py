@@ -37,6 +37,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--locale", default="en-US", help="en-US, en-GB, en-CA, en-AU or en-IN")
     parser.add_argument("--list-voices", action="store_true", help="list text-to-speech voices and exit")
     parser.add_argument("--user", default="local-user", help="whose progress to use (default: local-user)")
+    voice_input = parser.add_argument_group("spoken commands (offline, with pocketsphinx)")
+    heard = voice_input.add_mutually_exclusive_group()
+    heard.add_argument("--listen", action="store_true", help="take spoken commands from the microphone as well")
+    heard.add_argument(
+        "--listen-from", metavar="WAV", default=None, help="take the commands spoken in a WAV file, in order"
+    )
+    voice_input.add_argument(
+        "--mic", metavar="DEVICE", default=None, help="ALSA capture device for --listen (arecord -L lists them)"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     parse = sub.add_parser("parse", help="show how an utterance is understood, as JSON")

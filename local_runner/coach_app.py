@@ -41,6 +41,9 @@ class CoachOptions:
     speed: float
     voice: VoiceSettings
     user: str
+    listen: bool = False
+    listen_from: str | None = None
+    mic: str | None = None
 
 
 def coach_options(args: argparse.Namespace) -> CoachOptions:
@@ -53,7 +56,18 @@ def coach_options(args: argparse.Namespace) -> CoachOptions:
     user = str(args.user or "").strip()
     if not user:
         raise ValueError("--user needs a name")
-    return CoachOptions(bool(args.text), speed, VoiceSettings(locale, args.voice, rate), user)
+    listen_from = getattr(args, "listen_from", None)
+    if listen_from is not None and not str(listen_from).strip():
+        raise ValueError("--listen-from needs a WAV file")
+    return CoachOptions(
+        bool(args.text),
+        speed,
+        VoiceSettings(locale, args.voice, rate),
+        user,
+        listen=bool(getattr(args, "listen", False)),
+        listen_from=listen_from,
+        mic=getattr(args, "mic", None),
+    )
 
 
 def is_quit(text: str) -> bool:
@@ -247,14 +261,69 @@ def run_coach(args: argparse.Namespace) -> int:
     except (ImportError, OSError, ValueError) as error:
         return _fail(messages.nlu_missing(f"{type(error).__name__}: {error}"), 1)
 
+    script: list[str] | None = None
+    if options.listen_from is not None:
+        try:
+            script = spoken_script(options, understanding)
+        except ValueError as error:
+            return _fail(messages.listen_file_failed(str(error)), 1)
     live = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
-    interactive = sys.stdin.isatty()
+    interactive = sys.stdin.isatty() and script is None
     screen: Screen = LiveScreen() if live else PlainScreen(prompts=interactive)
+    if script is not None:
+        screen.info(messages.heard_in_file(len(script), str(options.listen_from)))
     try:
         speech, closing = open_speech(options, screen)
     except UnknownVoiceError as error:
         return _fail(str(error))
-    return _run_session(options, understanding, screen, speech, closing, live=live, interactive=interactive)
+    return _run_session(
+        options, understanding, screen, speech, closing, live=live, interactive=interactive, script=script
+    )
+
+
+# ----- spoken commands ----------------------------------------------------------------------------
+def spoken_script(options: CoachOptions, understanding: Any) -> list[str]:
+    """The commands spoken in ``--listen-from``'s WAV file; ``ValueError`` says what went wrong."""
+    from pathlib import Path
+
+    from local_runner.audio_in import AudioInputError
+    from local_runner.listener import SpokenCommands, commands_in_file
+    from local_runner.recognizer import Recognizer, RecognizerError
+
+    def unclear(words: str) -> None:
+        print(messages.not_a_command(words), file=sys.stderr)
+
+    try:
+        recognizer = Recognizer(options.voice.locale)
+        commands = SpokenCommands(recognizer, understanding, unclear)
+        return commands_in_file(Path(str(options.listen_from)), recognizer, commands)
+    except (RecognizerError, AudioInputError) as error:
+        raise ValueError(str(error)) from None
+
+
+def start_listening(
+    options: CoachOptions, understanding: Any, screen: Screen, speech: SpeechOut, inbox: Inbox, *, typing: bool
+) -> Any:
+    """A started microphone listener, or None after telling the person why there is none."""
+    from local_runner.audio_in import AudioInputError, Microphone
+    from local_runner.listener import MicrophoneListener, SpokenCommands
+    from local_runner.recognizer import Recognizer, RecognizerError
+
+    screen.info(messages.LOADING_RECOGNIZER)
+    microphone = Microphone(options.mic)
+    try:
+        recognizer = Recognizer(options.voice.locale)
+        microphone.open()
+    except (RecognizerError, AudioInputError) as error:
+        microphone.close()
+        screen.notice(messages.listening_off(str(error), typing))
+        return None
+    commands = SpokenCommands(recognizer, understanding, lambda words: screen.info(messages.not_a_command(words)))
+    talking = getattr(speech, "talking", None)
+    listener = MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False))
+    listener.start()
+    screen.info(messages.LISTENING)
+    return listener
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -278,8 +347,10 @@ def _run_session(
     *,
     live: bool,
     interactive: bool,
+    script: list[str] | None = None,
 ) -> int:
     from local_runner.conversation import Conversation
+    from local_runner.listener import script_stream
     from local_runner.terminal_input import LineEditor, PipeReader
     from skill.alexa.builder import get_skill
     from skill.alexa.persistence import ConfigurationError
@@ -296,13 +367,22 @@ def _run_session(
     skill_log.addHandler(log_handler)
     skill_log.propagate = False
     inbox = Inbox()
-    reader: LineEditor | PipeReader
-    if live and interactive:
+    readers: list[Any] = []
+    listener = None
+    if options.listen:
+        listener = start_listening(options, understanding, screen, speech, inbox, typing=interactive)
+        if listener is not None:
+            readers.append(listener)
+            interactive = True  # spoken commands come at any moment and cut the reply short
+    if script is not None:
+        readers.append(PipeReader(script_stream(script), inbox))
+    elif live and sys.stdin.isatty():
         assert isinstance(screen, LiveScreen)
         screen.echo_typing = True
-        reader = LineEditor(sys.stdin.fileno(), inbox, screen.typing)
-    else:
-        reader = PipeReader(sys.stdin, inbox)
+        readers.append(LineEditor(sys.stdin.fileno(), inbox, screen.typing))
+    elif listener is None or sys.stdin.isatty():
+        readers.append(PipeReader(sys.stdin, inbox))
+    # (Listening with standard input not a terminal: the microphone is the only input.)
     clock = VirtualClock(options.speed)
     conversation = Conversation(skill, locale=options.voice.locale, user_id=options.user, clock=clock)
     tick = LIVE_TICK_SECONDS * options.speed if live else None
@@ -311,10 +391,12 @@ def _run_session(
     screen.info(messages.WELCOME + ("" if not options.text_only else " " + messages.WELCOME_TEXT_ONLY))
     _stop_on_hangup()
     try:
-        reader.start()
+        for reader in readers:
+            reader.start()
         return session.run()
     finally:
-        reader.close()
+        for reader in readers:
+            reader.close()
         screen.close()
         if closing is not None:
             for part in closing:

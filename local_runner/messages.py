@@ -61,3 +61,29 @@ def storage_failed(detail: str) -> str:
 
 def interrupted_at(seconds: float) -> str:
     return f"({seconds:.1f} s into the reply)"
+
+
+LISTENING = (
+    'Listening: say what you would say to Alexa, for example "start a ten minute upper back workout", '
+    '"pause" or "next". Commands said during holds and rests are heard; while the coach itself is '
+    "talking it doesn't listen (it would hear itself). Press Ctrl-C to leave."
+)
+LOADING_RECOGNIZER = "Loading speech recognition ..."
+
+
+def not_a_command(words: str) -> str:
+    heard = f' (it sounded like "{words}")' if words else ""
+    return f"(Heard something that isn't a command{heard}; say it again, or type it.)"
+
+
+def listening_off(reason: str, typing: bool) -> str:
+    then = "Type your commands instead." if typing else "Pipe or type your commands instead."
+    return f"Voice input is off: {reason}. {then}"
+
+
+def listen_file_failed(reason: str) -> str:
+    return f"cannot listen to that file: {reason}"
+
+
+def heard_in_file(count: int, path: str) -> str:
+    return f"Heard {count} command{'s' if count != 1 else ''} in {path}."
