@@ -134,6 +134,7 @@ class Microphone:
     def __init__(self, device: str | None = None) -> None:
         self.device = microphone_device(device)
         self._process: subprocess.Popen[bytes] | None = None
+        self._first = b""
 
     def command(self) -> list[str]:
         device = ["-D", self.device] if self.device else []
@@ -148,13 +149,16 @@ class Microphone:
         except OSError as error:
             raise AudioInputError(f"arecord could not run ({error.strerror or error})") from None
         assert process.stdout is not None
+        # The first sound proves the device is open; an arecord that failed ends its output at once.
         ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT_SECONDS)
-        if not ready or process.poll() is not None:
+        first = os.read(process.stdout.fileno(), CHUNK_BYTES) if ready else b""
+        if not first:
             process.kill()
             _, errors = process.communicate()
             said = errors.decode(errors="replace").strip().splitlines()
             reason = said[-1] if said else "no sound arrived within a few seconds"
             raise AudioInputError(f"no microphone could be opened ({reason})")
+        self._first = first
         self._process = process
 
     def chunks(self) -> Iterator[bytes]:
@@ -162,6 +166,9 @@ class Microphone:
         process = self._process
         if process is None or process.stdout is None:
             return
+        first, self._first = self._first, b""
+        if first:
+            yield first
         while True:
             data = process.stdout.read(CHUNK_BYTES)
             if not data:

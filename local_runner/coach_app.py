@@ -304,7 +304,7 @@ def spoken_script(options: CoachOptions, understanding: Any) -> list[str]:
 def start_listening(
     options: CoachOptions, understanding: Any, screen: Screen, speech: SpeechOut, inbox: Inbox, *, typing: bool
 ) -> Any:
-    """A started microphone listener, or None after telling the person why there is none."""
+    """A microphone listener (started with the other readers), or None after saying why there is none."""
     from local_runner.audio_in import AudioInputError, Microphone
     from local_runner.listener import MicrophoneListener, SpokenCommands
     from local_runner.recognizer import Recognizer, RecognizerError
@@ -320,10 +320,8 @@ def start_listening(
         return None
     commands = SpokenCommands(recognizer, understanding, lambda words: screen.info(messages.not_a_command(words)))
     talking = getattr(speech, "talking", None)
-    listener = MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False))
-    listener.start()
     screen.info(messages.LISTENING)
-    return listener
+    return MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False))
 
 
 def _interrupt(signum: int, frame: object) -> None:

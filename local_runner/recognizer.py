@@ -27,14 +27,14 @@ if TYPE_CHECKING:
 SAMPLE_RATE = 16000
 BYTES_PER_SECOND = SAMPLE_RATE * 2
 EXTRA_PRONUNCIATIONS = Path(__file__).with_name("pronunciations.dict")
-# Tuned with benchmarks/bench_listen.py on synthesized voices with noise. A low language weight
-# lets the sound, not the grammar's branching, decide between long and short commands; no second
-# lattice pass (it costs time and found nothing better).
-DECODER_SETTINGS: dict[str, Any] = {"lw": 2.0, "bestpath": False, "loglevel": "FATAL"}
+# Tuned with benchmarks/bench_listen.py on synthesized voices with noise. A language weight below
+# the default 6.5 lets the sound, not the grammar's branching, choose between long and short
+# commands; no second lattice pass (it costs time and found nothing better).
+DECODER_SETTINGS: dict[str, Any] = {"lw": 4.0, "bestpath": False, "loglevel": "FATAL"}
 # Speech begins once 3/4 of the detector's 0.3 s window sounds like speech (default 0.9), so a short
 # word before a pause ("next ... exercise") is not lost.
 ENDPOINTER_SETTINGS: dict[str, Any] = {"ratio": 0.75}
-UTTERANCE_MARGINS = (0.3, 0.2)  # seconds of sound kept before and after the detected speech
+UTTERANCE_MARGINS = (0.15, 0.05)  # seconds of sound kept before and after the detected speech
 INSTALL_HINT = "pip install 'pocketsphinx>=5,<6' (make coach installs it)"
 
 

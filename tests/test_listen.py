@@ -1,0 +1,338 @@
+"""Spoken commands: the grammar from the interaction models, the pronunciations, recognition of
+speech synthesized with espeak-ng, and ``strong-back --listen`` / ``--listen-from`` as a person
+uses them (a WAV of commands, no microphone, the coach's own voice not taken as a command)."""
+
+from __future__ import annotations
+
+import array
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from interaction_models import LOCALES, load_model
+from local_runner.audio_in import AudioInputError, Microphone, read_wav
+from local_runner.clock import Inbox
+from local_runner.listener import MicrophoneListener, SpokenCommands
+from local_runner.nlu import understander
+from local_runner.recognizer import EXTRA_PRONUNCIATIONS, Recognizer, pronunciations, read_dictionary
+from local_runner.speech_grammar import Grammar, command_grammar, slot_phrases
+from tests import spoken
+from tests.test_audio_setup import need_espeak
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+STRONG_BACK = [sys.executable, "-m", "local_runner"]
+ACCURACY_TARGET = 0.90
+
+
+# ----- the grammar -----------------------------------------------------------------------------
+def accepts(grammar: Grammar, words: list[str]) -> bool:
+    """Whether the grammar has a path that says exactly ``words`` (free steps followed freely)."""
+    by_state: dict[int, list[tuple[int, str | None]]] = defaultdict(list)
+    for transition in grammar.transitions:
+        by_state[transition[0]].append((transition[1], transition[3] if len(transition) == 4 else None))
+
+    def closure(states: set[int]) -> set[int]:
+        todo, seen = list(states), set(states)
+        while todo:
+            for target, word in by_state[todo.pop()]:
+                if word is None and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return seen
+
+    states = closure({grammar.start})
+    for word in words:
+        states = closure({target for state in states for target, said in by_state[state] if said == word})
+        if not states:
+            return False
+    return grammar.final in states
+
+
+@pytest.fixture(scope="module")
+def grammar() -> Grammar:
+    return command_grammar("en-US")
+
+
+def test_the_grammar_says_every_sample_of_the_model_with_any_slot_value(grammar: Grammar) -> None:
+    model = load_model("en-US")
+    values = slot_phrases(model)
+    checked = 0
+    for intent in model["intents"]:
+        for number, sample in enumerate(intent.get("samples", [])):
+            words = []
+            for word in sample.lower().split():
+                if word.startswith("{"):
+                    choices = values[word[1:-1]]
+                    words += choices[(number * 7) % len(choices)].split()
+                else:
+                    words.append(word)
+            assert accepts(grammar, words), f"{intent['name']}: {' '.join(words)!r}"
+            checked += 1
+    assert checked > 3000
+
+
+def test_the_grammar_says_nothing_that_is_not_a_command(grammar: Grammar) -> None:
+    for words in ["banana split", "next next next", "start a workout please now banana", "the", "stop stop"]:
+        assert not accepts(grammar, words.split()), words
+    assert accepts(grammar, ["open", "strong", "back"])
+    assert accepts(grammar, ["give", "me", "a", "twenty", "five", "minute", "workout"])
+
+
+def test_every_state_shares_out_all_of_its_probability(grammar: Grammar) -> None:
+    out: dict[int, float] = defaultdict(float)
+    for transition in grammar.transitions:
+        assert 0 < transition[2] <= 1
+        out[transition[0]] += transition[2]
+    assert all(abs(total - 1) < 1e-9 for total in out.values())
+    assert set(out) == set(range(grammar.states)) - {grammar.final}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_word_of_every_locale_can_be_pronounced(locale: str) -> None:
+    words = command_grammar(locale).words
+    found = pronunciations(words)
+    assert set(found) == words
+    for word in ("glute", "deadlift", "pulldown", "rhomboids"):
+        assert word in words and found[word]
+
+
+def test_the_added_pronunciations_are_only_for_words_the_bundled_dictionary_lacks() -> None:
+    import pocketsphinx
+
+    with Path(pocketsphinx.get_model_path("en-us/cmudict-en-us.dict")).open() as lines:
+        bundled = {line.split(" ", 1)[0] for line in lines}
+    extra = read_dictionary(EXTRA_PRONUNCIATIONS)
+    used = set().union(*(command_grammar(locale).words for locale in LOCALES))
+    assert not set(extra) & bundled, "already in the bundled dictionary"
+    assert set(extra) <= used, "pronunciations for words no command uses"
+
+
+# ----- recognition of synthesized speech -------------------------------------------------------
+@pytest.fixture(scope="module")
+def recognizer() -> Recognizer:
+    return Recognizer("en-US")
+
+
+@pytest.fixture(scope="module")
+def nlu() -> object:
+    return understander("en-US")
+
+
+def heard(recognizer: Recognizer, nlu: object, wav: Path) -> list[dict[str, object]]:
+    """What the coach understands from a WAV file: one contract dict per utterance, as --listen-from does."""
+    commands: list[dict[str, object]] = []
+    for utterance in recognizer.segments([read_wav(wav)]):
+        words = recognizer.transcribe(utterance.pcm)
+        if words:
+            commands.append(nlu.understand(words).to_contract())  # type: ignore[attr-defined]
+    return commands
+
+
+@pytest.mark.slow
+def test_spoken_commands_are_understood_by_different_voices(
+    recognizer: Recognizer, nlu: object, tmp_path: Path
+) -> None:
+    need_espeak()
+    results: dict[str, list[bool]] = defaultdict(list)
+    misses = []
+    for speaker in spoken.SPEAKERS:
+        for number, command in enumerate(spoken.commands()):
+            wav = spoken.synthesize(command.say, speaker, tmp_path / f"{number}.wav")
+            got = heard(recognizer, nlu, wav)
+            right = got == [command.expected()]
+            results[str(speaker)].append(right)
+            if not right:
+                misses.append(f"{speaker}: {command.say!r} -> {got}")
+    every = [right for rows in results.values() for right in rows]
+    accuracy = sum(every) / len(every)
+    assert len(every) >= 100
+    assert accuracy >= ACCURACY_TARGET, f"{accuracy:.1%} understood; missed:\n" + "\n".join(misses)
+    for speaker, rows in results.items():
+        assert sum(rows) / len(rows) >= 0.8, f"{speaker}: only {sum(rows)}/{len(rows)}"
+
+
+@pytest.mark.slow
+def test_commands_in_one_recording_are_heard_one_by_one(recognizer: Recognizer, nlu: object, tmp_path: Path) -> None:
+    need_espeak()
+    wav = spoken.conversation(["pause", "resume", "how many are left"], spoken.SPEAKERS[0], tmp_path)
+    assert [command["intent"] for command in heard(recognizer, nlu, wav)] == [
+        "AMAZON.PauseIntent",
+        "AMAZON.ResumeIntent",
+        "WorkoutStatusIntent",
+    ]
+
+
+def test_silence_and_hiss_are_not_commands(recognizer: Recognizer) -> None:
+    assert list(recognizer.segments([bytes(16000 * 2 * 3)])) == []
+    hiss = tmp_hiss(seconds=3, level=40)
+    assert list(recognizer.segments([hiss])) == []
+
+
+def tmp_hiss(seconds: float, level: float) -> bytes:
+    import random
+
+    rng = random.Random(3)
+    return array.array("h", (int(rng.gauss(0, level)) for _ in range(int(16000 * seconds)))).tobytes()
+
+
+# ----- reading sound ---------------------------------------------------------------------------
+def test_wav_files_at_other_rates_and_with_two_channels_are_read_as_16_khz_mono(tmp_path: Path) -> None:
+    import wave
+
+    source = tmp_path / "stereo.wav"
+    with wave.open(str(source), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(44100)
+        out.writeframes(array.array("h", [1000, -1000] * 44100).tobytes())  # one second
+    pcm = read_wav(source)
+    assert len(pcm) // 2 == pytest.approx(16000, abs=2)
+    assert max(abs(v) for v in array.array("h", pcm)) < 50, "the two channels cancel when mixed"
+
+
+def test_sound_files_it_cannot_use_are_refused_with_the_reason(tmp_path: Path) -> None:
+    text = tmp_path / "notes.wav"
+    text.write_text("not sound")
+    with pytest.raises(AudioInputError, match="not a WAV file"):
+        read_wav(text)
+    with pytest.raises(AudioInputError, match="no file"):
+        read_wav(tmp_path / "missing.wav")
+
+
+def test_a_microphone_that_cannot_be_opened_says_why() -> None:
+    microphone = Microphone("no_such_capture_device")
+    with pytest.raises(AudioInputError, match=r"microphone|arecord"):
+        microphone.open()
+    microphone.close()
+
+
+# ----- the listener ----------------------------------------------------------------------------
+class RecordedMicrophone:
+    """Real recorded sound played into the listener at the pace a microphone delivers it."""
+
+    def __init__(self, pcm: bytes, chunk: int = 3200, pace: float = 0.02) -> None:
+        self.pcm = pcm
+        self.chunk = chunk
+        self.pace = pace
+        self.closed = threading.Event()
+
+    def chunks(self) -> Iterator[bytes]:
+        for start in range(0, len(self.pcm), self.chunk):
+            if self.closed.is_set():
+                return
+            time.sleep(self.pace)
+            yield self.pcm[start : start + self.chunk]
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+def listen_to(pcm: bytes, recognizer: Recognizer, nlu: object, talking: bool) -> tuple[list[str], list[str]]:
+    inbox = Inbox()
+    unclear: list[str] = []
+    microphone = RecordedMicrophone(pcm)
+    commands = SpokenCommands(recognizer, nlu, unclear.append)
+    listener = MicrophoneListener(microphone, recognizer, commands, inbox, lambda: talking)  # type: ignore[arg-type]
+    listener.start()
+    listener._thread.join(timeout=30)
+    lines = []
+    while (typed := inbox.take(timeout=0)) is not None:
+        lines.append(str(typed.text))
+    return lines, unclear
+
+
+@pytest.mark.slow
+def test_a_command_said_during_a_hold_reaches_the_coach(recognizer: Recognizer, nlu: object, tmp_path: Path) -> None:
+    need_espeak()
+    wav = spoken.conversation(["pause"], spoken.SPEAKERS[0], tmp_path)
+    lines, _ = listen_to(read_wav(wav), recognizer, nlu, talking=False)
+    assert [nlu.understand(line).intent for line in lines] == ["AMAZON.PauseIntent"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_the_coach_does_not_hear_itself(recognizer: Recognizer, nlu: object, tmp_path: Path) -> None:
+    need_espeak()
+    wav = spoken.conversation(["next up the plank"], spoken.SPEAKERS[0], tmp_path)
+    lines, unclear = listen_to(read_wav(wav), recognizer, nlu, talking=True)
+    assert lines == [] and unclear == []
+
+
+# ----- strong-back --listen-from and --listen, as a person runs them ------------------------------
+def run_coach(
+    args: list[str], tmp_path: Path, stdin: str = "", path: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "STRONG_BACK_DB": str(tmp_path / "progress.db")}
+    if path is not None:
+        env["PATH"] = path
+    return subprocess.run(
+        [*STRONG_BACK, *args], input=stdin, capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+
+
+@pytest.mark.slow
+def test_a_spoken_session_from_a_recording(tmp_path: Path) -> None:
+    need_espeak()
+    said = ["start a five minute lower back workout", "how many are left", "stop"]
+    wav = spoken.conversation(said, spoken.SPEAKERS[1], tmp_path)
+    result = run_coach(["--text", "--speed", "200", "--listen-from", str(wav)], tmp_path)
+    out = result.stdout.lower()
+    assert result.returncode == 0, result.stderr
+    assert "heard 3 commands" in out
+    assert "five minute lower back workout" in out  # the coach announces the workout it planned
+    assert "glute bridge" in out  # and coaches its first exercise
+    assert "traceback" not in result.stderr.lower()
+
+
+def test_listening_with_no_way_to_record_says_so_and_typing_still_works(tmp_path: Path) -> None:
+    result = run_coach(["--text", "--listen"], tmp_path, stdin="how am i doing\nquit\n", path=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "voice input is off: arecord (from alsa-utils) is not installed" in result.stderr.lower()
+    assert "workout" in result.stdout.lower()  # the typed question was answered
+    assert "traceback" not in result.stderr.lower()
+
+
+def test_a_missing_recording_is_a_clear_error(tmp_path: Path) -> None:
+    result = run_coach(["--text", "--listen-from", str(tmp_path / "nothing.wav")], tmp_path)
+    assert result.returncode == 1
+    assert "cannot listen to that file" in result.stderr and "no file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_listening_to_a_microphone_until_the_person_leaves(tmp_path: Path) -> None:
+    """ALSA's null capture device is a microphone in a silent room: the coach listens, hears no
+    command in the silence, and leaves cleanly with the progress saved when told to stop."""
+    import signal
+
+    env = {**os.environ, "STRONG_BACK_DB": str(tmp_path / "progress.db")}
+    process = subprocess.Popen(
+        [*STRONG_BACK, "--text", "--listen", "--mic", "null"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.startswith("Listening"):
+            break
+    if not any(line.startswith("Listening") for line in lines):
+        process.wait(timeout=10)
+        pytest.skip(f"no ALSA null capture device here: {process.stderr.read() if process.stderr else ''}")
+    time.sleep(2)  # two seconds of silence: nothing is taken for a command
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=20)
+    assert "Traceback" not in err
+    assert "you>" not in out
+    assert "progress is saved" in out.lower()
