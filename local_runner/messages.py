@@ -21,11 +21,11 @@ def speed(value: float) -> str:
 
 
 def no_audio_output(reason: str) -> str:
-    return (
-        f"No audio output: {reason}. The coach will print what it says instead. "
-        f"To hear it, install espeak-ng and alsa-utils ({INSTALL_SPEECH}) on a machine with a "
-        "sound device; use --text to print only without this note."
-    )
+    if "not installed" in reason:
+        remedy = f"To hear it, install espeak-ng and alsa-utils ({INSTALL_SPEECH})"
+    else:
+        remedy = "To hear it, run it on a machine with a sound device (or set STRONG_BACK_AUDIO_DEVICE)"
+    return f"No audio output: {reason}. The coach will print what it says instead. {remedy}; use --text to print only."
 
 
 def speech_engine_failed(detail: str) -> str:
