@@ -92,8 +92,11 @@ def _broken(tmp_path: Path, change: str, replacement: str) -> Path:
 @pytest.mark.parametrize(
     ("change", "replacement", "message"),
     [
-        ('mistake = "The usual mistake is letting the hips sag', 'oops = "The usual mistake is letting the hips sag',
-         "missing field 'mistake'"),
+        (
+            'mistake = "The usual mistake is letting the hips sag',
+            'oops = "The usual mistake is letting the hips sag',
+            "missing field 'mistake'",
+        ),
         ('id = "seated_row"', 'id = "rowing"', "exercise ids must be exactly"),
         ("sides = 2", "sides = 3", "sides must be 1 or 2"),
         ("beginner = { sets = 2, hold_seconds = 20", "beginner = { sets = 9, hold_seconds = 20", "sets must be 1 to 5"),
@@ -117,4 +120,3 @@ def test_an_unreadable_catalog_says_where(tmp_path: Path) -> None:
         load_catalog(path)
     with pytest.raises(CatalogError, match="cannot read"):
         load_catalog(tmp_path / "missing.toml")
-

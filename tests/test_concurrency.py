@@ -289,6 +289,7 @@ class PutGate(DynamoProxy):
             if not self.condition.wait_for(lambda: self.armed == 0, timeout=0.7):
                 self.armed = 0
 
+
 @pytest.fixture
 def gate(moto_process: MotoProcess) -> Iterator[PutGate]:
     proxy = PutGate(moto_process.port)

@@ -19,8 +19,12 @@ from tests.fuzz_envelopes import alexa_envelopes
 def _real_attributes() -> list[dict]:
     alexa = Alexa()
     seen = []
-    for intent, slots in [("StartWorkoutIntent", {"area": "full_back"}), ("AMAZON.NextIntent", {}),
-                          ("AMAZON.PauseIntent", {}), ("WorkoutStatusIntent", {})]:
+    for intent, slots in [
+        ("StartWorkoutIntent", {"area": "full_back"}),
+        ("AMAZON.NextIntent", {}),
+        ("AMAZON.PauseIntent", {}),
+        ("WorkoutStatusIntent", {}),
+    ]:
         seen.append(alexa.say(intent, **slots).attributes)
     return [a for a in seen if a]
 
