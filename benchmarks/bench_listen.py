@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from local_runner.audio_in import read_wav  # noqa: E402
 from local_runner.nlu import understander  # noqa: E402
-from local_runner.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer  # noqa: E402
+from local_runner.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer, decode  # noqa: E402
 from tests import spoken  # noqa: E402
 
 ACCURACY_TARGET = 0.90
@@ -50,13 +50,7 @@ class Baseline:
         )
 
     def transcribe(self, pcm: bytes) -> str:
-        from local_runner.recognizer import with_noise_floor
-
-        self.decoder.start_utt()
-        self.decoder.process_raw(with_noise_floor(pcm), full_utt=True)
-        self.decoder.end_utt()
-        hypothesis = self.decoder.hyp()
-        return hypothesis.hypstr if hypothesis is not None else ""
+        return decode(self.decoder, pcm)
 
 
 Recordings = list[tuple[Path, dict[str, Any]]]

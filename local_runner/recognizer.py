@@ -123,6 +123,17 @@ def _dictionary_text(entries: dict[str, list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def decode(decoder: Any, pcm: bytes) -> str:
+    """The words a pocketsphinx decoder hears in one utterance, with the noise floor mixed in."""
+    if len(pcm) < 2:
+        return ""
+    decoder.start_utt()
+    decoder.process_raw(with_noise_floor(pcm), full_utt=True)
+    decoder.end_utt()
+    hypothesis = decoder.hyp()
+    return hypothesis.hypstr.strip() if hypothesis is not None else ""
+
+
 class Recognizer:
     """Spoken commands to words, offline: ``transcribe`` an utterance, ``segments`` a stream."""
 
@@ -147,13 +158,7 @@ class Recognizer:
 
     def transcribe(self, pcm: bytes) -> str:
         """The words of one utterance (16 kHz 16-bit mono PCM); "" when nothing fits the grammar."""
-        if len(pcm) < 2:
-            return ""
-        self.decoder.start_utt()
-        self.decoder.process_raw(with_noise_floor(pcm), full_utt=True)
-        self.decoder.end_utt()
-        hypothesis = self.decoder.hyp()
-        return hypothesis.hypstr.strip() if hypothesis is not None else ""
+        return decode(self.decoder, pcm)
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
         """Utterances found in a stream of PCM chunks of any size, as each one ends.

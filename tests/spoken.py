@@ -104,7 +104,6 @@ def write_pcm(path: Path, header: bytes, body: bytes) -> None:
 def conversation(texts: list[str], speaker: Speaker, folder: Path, gap_seconds: float = 1.2) -> Path:
     """Several commands in one WAV file, with silence between them, as a person would speak them."""
     parts = []
-    header = b""
     for number, text in enumerate(texts):
         header, body, _ = read_pcm(synthesize(text, speaker, folder / f"part{number}.wav", gap_seconds / 2))
         parts.append(body)

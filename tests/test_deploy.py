@@ -214,18 +214,23 @@ def test_the_artifact_holds_the_skill_and_its_pinned_requirements_only(built_fun
     assert list(built_function.rglob("*.so")) == [], "compiled extensions would tie the artifact to one architecture"
 
 
-@pytest.mark.slow
-def test_on_lambda_a_missing_table_stops_start_up_with_one_clear_line(
-    built_function: Path, lambda_runtime: Path, tmp_path: Path
-) -> None:
-    env = bare_env(tmp_path, AWS_LAMBDA_FUNCTION_NAME="strong-back-test", AWS_REGION="us-east-1")
-    result = subprocess.run(
+def import_handler(built_function: Path, lambda_runtime: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Import the built handler as Lambda's runtime would at start-up."""
+    return subprocess.run(
         isolated(built_function, lambda_runtime, "import lambda_function"),
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+@pytest.mark.slow
+def test_on_lambda_a_missing_table_stops_start_up_with_one_clear_line(
+    built_function: Path, lambda_runtime: Path, tmp_path: Path
+) -> None:
+    env = bare_env(tmp_path, AWS_LAMBDA_FUNCTION_NAME="strong-back-test", AWS_REGION="us-east-1")
+    result = import_handler(built_function, lambda_runtime, env)
     assert result.returncode != 0
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "WORKOUT_TABLE is not set" in lines[0], result.stderr
@@ -236,13 +241,7 @@ def test_a_table_without_a_region_is_a_clear_error_too(
     built_function: Path, lambda_runtime: Path, tmp_path: Path
 ) -> None:
     env = bare_env(tmp_path, WORKOUT_TABLE="progress")
-    result = subprocess.run(
-        isolated(built_function, lambda_runtime, "import lambda_function"),
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = import_handler(built_function, lambda_runtime, env)
     lines = result.stderr.strip().splitlines()
     assert result.returncode != 0 and len(lines) == 1 and "AWS_REGION" in lines[0], result.stderr
 
