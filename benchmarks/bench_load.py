@@ -62,9 +62,9 @@ def baseline_app() -> Flask:
     from ask_sdk_core.skill_builder import CustomSkillBuilder
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
 
-    from skill.web import requestlog
-    from skill.web.app import build_app
-    from skill.web.settings import WebSettings
+    from web import requestlog
+    from web.app import build_app
+    from web.settings import WebSettings
 
     requestlog.configure()
     resource = boto3.session.Session().resource("dynamodb", endpoint_url=os.environ["DYNAMODB_ENDPOINT_URL"])
@@ -96,8 +96,8 @@ def strong_back_command() -> list[str]:
 
 
 def gunicorn_command(port: int, workers: int, app: str) -> list[str]:
-    """gunicorn with the settings ``strong-back serve`` uses (skill/web/serve.py)."""
-    from skill.web.serve import THREADS
+    """gunicorn with the settings ``strong-back serve`` uses (web/serve.py)."""
+    from web.serve import THREADS
 
     options = (
         f"--bind 127.0.0.1:{port} --workers {workers} --worker-class gthread --threads {THREADS} "

@@ -120,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_export(args)
         if args.command == "serve":
-            from skill.web import serve as web_serve
+            from web import serve as web_serve
 
             return web_serve.run(args.host, args.port, verify=not args.no_verify)
         from local_runner.coach_app import run_coach

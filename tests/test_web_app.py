@@ -21,12 +21,6 @@ from cryptography.x509.verification import Store
 
 from skill.alexa.builder import build_skill
 from skill.alexa.persistence import ConfigurationError, SQLitePersistenceAdapter
-from skill.web.app import build_app
-from skill.web.fetch import HttpFetcher
-from skill.web.sdk import EXTENSION_NAME, SkillAdapter
-from skill.web.settings import MAX_BODY_BYTES, WebSettings
-from skill.web.trust import TrustRoots
-from skill.web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 from tests.alexa import check_response
 from tests.web_pki import (
     SKILL_ID,
@@ -46,6 +40,12 @@ from tests.web_pki import (
     signed,
     stalled_post,
 )
+from web.app import build_app
+from web.fetch import HttpFetcher
+from web.sdk import EXTENSION_NAME, SkillAdapter
+from web.settings import MAX_BODY_BYTES, WebSettings
+from web.trust import TrustRoots
+from web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -309,7 +309,7 @@ def test_the_certificate_is_downloaded_once_for_many_requests(url: str, cert_ser
 
 
 def test_the_real_flask_ask_sdk_adapter_is_serving(app: Any, url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Imported here, after skill.web.sdk made the SDK importable (see test_web_sdk_import.py).
+    # Imported here, after web.sdk made the SDK importable (see test_web_sdk_import.py).
     from ask_sdk_webservice_support.verifier import RequestVerifier as SdkRequestVerifier
     from ask_sdk_webservice_support.verifier import TimestampVerifier as SdkTimestampVerifier
     from ask_sdk_webservice_support.webservice_handler import WebserviceSkillHandler

@@ -12,8 +12,6 @@ from typing import Any
 
 import pytest
 
-from skill.web.fetch import HttpFetcher
-from skill.web.refusal import Refusal
 from tests.web_pki import (
     CertServer,
     Route,
@@ -26,6 +24,8 @@ from tests.web_pki import (
     serve_bytes,
     tls_server_context,
 )
+from web.fetch import HttpFetcher
+from web.refusal import Refusal
 
 URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-12.pem"
 PATH = "/echo.api/echo-api-cert-12.pem"

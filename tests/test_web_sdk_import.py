@@ -1,7 +1,7 @@
 """flask-ask-sdk on today's systems: why it needs help to import, and that the help holds.
 
 The first test is a canary: it fails the day flask-ask-sdk imports on its own here (a fixed
-oscrypto or certvalidator), so the stand-in in ``skill/web/sdk.py`` can be dropped.
+oscrypto or certvalidator), so the stand-in in ``web/sdk.py`` can be dropped.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from flask import Flask
 
 from skill.alexa.builder import build_skill
 from skill.alexa.persistence import SQLitePersistenceAdapter
-from skill.web.sdk import SkillAdapter, VerificationException, import_sdk_verifier
 from tests.web_pki import launch_event, pki, signed
+from web.sdk import SkillAdapter, VerificationException, import_sdk_verifier
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,16 +32,16 @@ def python(code: str) -> subprocess.CompletedProcess[str]:
 def test_flask_ask_sdk_still_cannot_be_imported_on_its_own() -> None:
     result = python("import flask_ask_sdk.skill_adapter")
     assert result.returncode != 0, (
-        "flask-ask-sdk now imports without help: the certvalidator stand-in in skill/web/sdk.py "
+        "flask-ask-sdk now imports without help: the certvalidator stand-in in web/sdk.py "
         "is no longer needed (keep our verifiers). See docs/self-hosting.md."
     )
     assert "certvalidator" in result.stderr, result.stderr[-2000:]
 
 
-def test_through_skill_web_the_sdk_imports_and_no_stand_in_is_left_behind() -> None:
+def test_through_web_the_sdk_imports_and_no_stand_in_is_left_behind() -> None:
     result = python(
         "import json, sys\n"
-        "import skill.web.sdk as sdk\n"
+        "import web.sdk as sdk\n"
         "from flask_ask_sdk.skill_adapter import SkillAdapter\n"
         "import ask_sdk_webservice_support.verifier as verifier\n"
         "print(json.dumps({'same_adapter': SkillAdapter is sdk.SkillAdapter,\n"
@@ -57,7 +57,7 @@ def test_a_module_already_loaded_under_the_name_is_put_back() -> None:
         "import sys, types\n"
         "mine = types.ModuleType('certvalidator')\n"
         "sys.modules['certvalidator'] = mine\n"
-        "import skill.web.sdk\n"
+        "import web.sdk\n"
         "print(sys.modules['certvalidator'] is mine, 'certvalidator.errors' in sys.modules)\n"
     )
     assert result.returncode == 0, result.stderr

@@ -279,7 +279,7 @@ def gunicorn() -> list[str]:
 
 def test_gunicorn_serves_the_app_factory(certs: CertServer, tmp_path: Path) -> None:
     port = free_port()
-    command = [*gunicorn(), "--bind", f"127.0.0.1:{port}", "--no-control-socket", "skill.web.app:create_app()"]
+    command = [*gunicorn(), "--bind", f"127.0.0.1:{port}", "--no-control-socket", "web.app:create_app()"]
     with running(command, environment(tmp_path, certs.origin), tmp_path / "log", port) as server:
         good, _ = post(server.url, signed(launch_event()))
         forged, _ = post(server.url, signed(launch_event(), "/echo.api/expired.pem"))
@@ -291,7 +291,7 @@ def test_gunicorn_serves_the_app_factory(certs: CertServer, tmp_path: Path) -> N
 def test_gunicorn_with_missing_setup_stops_with_one_clear_line(certs: CertServer, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.pem"
     result = subprocess.run(
-        [*gunicorn(), "--bind", f"127.0.0.1:{free_port()}", "--no-control-socket", "skill.web.app:create_app()"],
+        [*gunicorn(), "--bind", f"127.0.0.1:{free_port()}", "--no-control-socket", "web.app:create_app()"],
         env=environment(tmp_path, certs.origin, STRONG_BACK_TRUST_ROOTS=str(missing)),
         capture_output=True,
         text=True,

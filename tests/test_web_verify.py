@@ -22,12 +22,6 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import Store
 
 from skill.alexa.persistence import ConfigurationError
-from skill.web.cert_url import canonical_cert_url
-from skill.web.refusal import Refusal
-from skill.web.sdk import VerificationException
-from skill.web.signing_keys import SigningKeys
-from skill.web.trust import TrustRoots, default_bundle, load_trust_roots, read_certificates, validate_chain
-from skill.web.verifiers import Refused, SignatureVerifier, SkillIdVerifier, TimestampVerifier
 from tests.web_pki import (
     AMAZON_CHAIN,
     AMAZON_CHAIN_MOMENT,
@@ -41,6 +35,12 @@ from tests.web_pki import (
     sign,
     signed,
 )
+from web.cert_url import canonical_cert_url
+from web.refusal import Refusal
+from web.sdk import VerificationException
+from web.signing_keys import SigningKeys
+from web.trust import TrustRoots, default_bundle, load_trust_roots, read_certificates, validate_chain
+from web.verifiers import Refused, SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
 NOW = datetime.now(UTC)
 

@@ -1,5 +1,5 @@
 """The self-hosted HTTPS endpoint: the one skill behind flask-ask-sdk, with our own request verification.
 
-``skill.web.app:create_app()`` is the WSGI factory (gunicorn); ``skill.web.serve.run`` is
+``web.app:create_app()`` is the WSGI factory (gunicorn); ``web.serve.run`` is
 ``strong-back serve``. Nothing in the core imports this package.
 """

@@ -1,6 +1,6 @@
 """The Flask app: POST ``/`` for Alexa, GET ``/`` and ``/health`` for health checks.
 
-``create_app()`` is the WSGI factory for servers (``gunicorn 'skill.web.app:create_app()'``,
+``create_app()`` is the WSGI factory for servers (``gunicorn 'web.app:create_app()'``,
 ``create_app(verify=False)`` for local development); it reads the environment and ends the
 process with a clear message when setup is missing. ``build_app`` is the same with every
 part passed in (tests, ``strong-back serve``).
@@ -16,14 +16,14 @@ from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from skill.alexa.persistence import ConfigurationError
-from skill.web import requestlog
-from skill.web.adapter import VerifyingSkillAdapter
-from skill.web.fetch import HttpFetcher
-from skill.web.sdk import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG
-from skill.web.settings import WebSettings
-from skill.web.signing_keys import SigningKeys, utc_now
-from skill.web.trust import load_trust_roots
-from skill.web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
+from web import requestlog
+from web.adapter import VerifyingSkillAdapter
+from web.fetch import HttpFetcher
+from web.sdk import VERIFY_SIGNATURE_APP_CONFIG, VERIFY_TIMESTAMP_APP_CONFIG
+from web.settings import WebSettings
+from web.signing_keys import SigningKeys, utc_now
+from web.trust import load_trust_roots
+from web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,9 +31,9 @@ if TYPE_CHECKING:
 
     from ask_sdk_core.skill import CustomSkill
 
-    from skill.web.fetch import Fetcher
-    from skill.web.sdk import AbstractVerifier
-    from skill.web.trust import TrustRoots
+    from web.fetch import Fetcher
+    from web.sdk import AbstractVerifier
+    from web.trust import TrustRoots
 
 log = logging.getLogger(__name__)
 ADAPTER_KEY = "strong-back"  # where the adapter sits in app.extensions[EXTENSION_NAME] without SKILL_ID

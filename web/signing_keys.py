@@ -13,16 +13,16 @@ from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from skill.web.cert_url import canonical_cert_url
-from skill.web.refusal import Refusal
-from skill.web.trust import SigningKey, TrustRoots, validate_chain
+from web.cert_url import canonical_cert_url
+from web.refusal import Refusal
+from web.trust import SigningKey, TrustRoots, validate_chain
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
-    from skill.web.fetch import Fetcher
+    from web.fetch import Fetcher
 
 
 V = TypeVar("V")

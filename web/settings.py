@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from skill.alexa.persistence import ConfigurationError
-from skill.web.body import BODY_TIMEOUT
+from web.body import BODY_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
-from skill.web.refusal import Refusal
+from web.refusal import Refusal
 
 Fetcher = Callable[[str], bytes]
 

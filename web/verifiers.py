@@ -21,16 +21,16 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from skill.web.refusal import Refusal
-from skill.web.sdk import AbstractVerifier, VerificationException, verifier_constants
-from skill.web.signing_keys import utc_now
+from web.refusal import Refusal
+from web.sdk import AbstractVerifier, VerificationException, verifier_constants
+from web.signing_keys import utc_now
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from ask_sdk_model import RequestEnvelope
 
-    from skill.web.signing_keys import SigningKeys
+    from web.signing_keys import SigningKeys
 
 log = logging.getLogger(__name__)
 

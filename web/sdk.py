@@ -8,7 +8,7 @@ detecting the version of libcrypto``. certvalidator 0.11.1 is also broken at run
 asn1crypto 1.5.1. So flask-ask-sdk cannot even be imported.
 
 Strong Back never uses certvalidator: the SDK's ``RequestVerifier`` (its only user) is
-replaced by our verifiers in ``skill.web.verifiers``, built on ``cryptography``'s X.509 path
+replaced by our verifiers in ``web.verifiers``, built on ``cryptography``'s X.509 path
 validation. While the SDK's verifier module is imported, a stand-in ``certvalidator`` is put
 in ``sys.modules``, and removed right after, so nothing else in the process ever sees it.
 The stand-in refuses every chain: if the SDK's own signature check were ever switched on
@@ -33,7 +33,7 @@ SDK_VERIFIER_MODULE = "ask_sdk_webservice_support.verifier"
 STAND_IN_NAMES = ("certvalidator", "certvalidator.errors")
 STAND_IN_MESSAGE = (
     "certvalidator is not used by Strong Back (it cannot be imported with oscrypto 1.3.0 on "
-    "OpenSSL 3.0.10+); requests are verified by skill.web.verifiers instead"
+    "OpenSSL 3.0.10+); requests are verified by web.verifiers instead"
 )
 
 
@@ -56,8 +56,8 @@ class CertificateValidator:
 
 
 def _stand_in_modules() -> dict[str, ModuleType]:
-    package = ModuleType("certvalidator", "Strong Back's fail-closed stand-in; see skill.web.sdk.")
-    errors = ModuleType("certvalidator.errors", "Strong Back's fail-closed stand-in; see skill.web.sdk.")
+    package = ModuleType("certvalidator", "Strong Back's fail-closed stand-in; see web.sdk.")
+    errors = ModuleType("certvalidator.errors", "Strong Back's fail-closed stand-in; see web.sdk.")
     errors.PathError = PathError  # type: ignore[attr-defined]
     errors.ValidationError = ValidationError  # type: ignore[attr-defined]
     package.CertificateValidator = CertificateValidator  # type: ignore[attr-defined]
@@ -90,7 +90,7 @@ def import_sdk_verifier() -> ModuleType:
 
 import_sdk_verifier()
 
-# The SDK, now importable; the rest of skill.web imports it from here.
+# The SDK, now importable; the rest of web imports it from here.
 from ask_sdk_webservice_support import verifier_constants  # noqa: E402
 from ask_sdk_webservice_support.verifier import AbstractVerifier, VerificationException  # noqa: E402
 from flask_ask_sdk.skill_adapter import (  # noqa: E402

@@ -1,7 +1,7 @@
 """flask-ask-sdk's ``SkillAdapter``, answering every refused request with HTTP 400.
 
 The SDK's webservice handler still does the work: it deserializes the envelope, runs the
-verifiers registered through the SDK's hook (ours, from ``skill.web.verifiers``), invokes
+verifiers registered through the SDK's hook (ours, from ``web.verifiers``), invokes
 the skill and serializes the reply. Only the HTTP edge is ours: the raw body is read with a
 size and time limit and decoded as strict UTF-8 (so the signature is checked over exactly the bytes
 received), it must be a JSON Alexa envelope, and every failure before the skill runs is a
@@ -18,16 +18,16 @@ from ask_sdk_core.exceptions import SerializationException
 from flask import Response, g, jsonify
 from flask import request as flask_request
 
-from skill.web.body import BODY_TIMEOUT, UNREAD_BODY_REASONS, read_body
-from skill.web.refusal import Refusal
-from skill.web.sdk import SkillAdapter, VerificationException
-from skill.web.verifiers import Refused
+from web.body import BODY_TIMEOUT, UNREAD_BODY_REASONS, read_body
+from web.refusal import Refusal
+from web.sdk import SkillAdapter, VerificationException
+from web.verifiers import Refused
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
     from flask import Flask
 
-    from skill.web.sdk import AbstractVerifier
+    from web.sdk import AbstractVerifier
 
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,80}")
 

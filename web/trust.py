@@ -20,7 +20,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
 from skill.alexa.persistence import ConfigurationError
-from skill.web.refusal import Refusal
+from web.refusal import Refusal
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import ClientDisconnected
 
-from skill.web.refusal import Refusal
+from web.refusal import Refusal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping

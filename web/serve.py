@@ -15,15 +15,15 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from skill.alexa.persistence import ConfigurationError
-from skill.web import requestlog
-from skill.web.app import build_app
-from skill.web.settings import WebSettings
-from skill.web.trust import load_trust_roots
+from web import requestlog
+from web.app import build_app
+from web.settings import WebSettings
+from web.trust import load_trust_roots
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from skill.web.trust import TrustRoots
+    from web.trust import TrustRoots
 
 THREADS = 8
 

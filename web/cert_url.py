@@ -11,7 +11,7 @@ import posixpath
 import re
 from urllib.parse import urlsplit
 
-from skill.web.refusal import Refusal
+from web.refusal import Refusal
 
 CERT_HOST = "s3.amazonaws.com"
 CERT_PORT = 443
