@@ -19,6 +19,8 @@ import subprocess
 import sys
 from typing import TYPE_CHECKING
 
+from skill.config import Settings
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -125,7 +127,7 @@ def read_wav(path: Path) -> bytes:
 
 
 def microphone_device(choice: str | None = None) -> str | None:
-    return choice or os.environ.get("STRONG_BACK_MIC") or None
+    return choice or Settings.from_env().mic
 
 
 class Microphone:

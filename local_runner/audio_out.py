@@ -10,7 +10,6 @@ device (``aplay -D``), e.g. ``plughw:1`` or ``null``.
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
 import subprocess
@@ -23,20 +22,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from local_runner.voice import VoiceError
+from skill.config import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from local_runner.synthesis import Synthesizer
 
-DEVICE_VARIABLE = "STRONG_BACK_AUDIO_DEVICE"
 PROBE_TIMEOUT_SECONDS = 5.0
 # A phrase whose audio is not ready this long after it was due is dropped (it is printed anyway).
 MAX_LATE_SECONDS = 0.6
 
 
 def audio_device() -> str | None:
-    return os.environ.get(DEVICE_VARIABLE) or None
+    return Settings.from_env().audio_device
 
 
 def aplay_command(path: Path, device: str | None) -> list[str]:

@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_coach(args)
     except KeyboardInterrupt:
-        print("\nstrong-back: stopped. Your progress is saved.", file=sys.stderr)
+        print("\nstrong-back: stopped.", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

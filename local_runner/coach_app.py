@@ -22,6 +22,7 @@ from local_runner.clock import Inbox, ScriptedWaiter, Typed, TypedWaiter, Virtua
 from local_runner.display import LiveScreen, PlainScreen, step_labels
 from local_runner.player import Outcome, Player, Silent, SpeechOut
 from local_runner.voice import UnknownVoiceError, VoiceError, VoiceSettings, check_locale, check_rate
+from skill.config import Settings
 
 if TYPE_CHECKING:
     import argparse
@@ -170,7 +171,9 @@ class CoachSession:
         self.player.speech.stop()
         with contextlib.suppress(KeyboardInterrupt):
             self.conversation.end()
-        self.screen.info(messages.GOODBYE)
+        saved = self.conversation.saved
+        goodbye = messages.GOODBYE if saved is None else messages.GOODBYE_SAVED if saved else messages.GOODBYE_UNSAVED
+        self.screen.info(goodbye)
 
 
 # ----- setting up -------------------------------------------------------------------------------
@@ -222,19 +225,18 @@ def list_voices(options: CoachOptions) -> int:
 
 def _storage_problem() -> str | None:
     """Why progress can't be kept in the SQLite file, or None (DynamoDB is not checked here)."""
-    if os.environ.get("WORKOUT_TABLE"):
+    settings = Settings.from_env()
+    if settings.workout_table:
         return None
-    from skill.alexa.persistence import default_db_path
-
-    path = default_db_path()
+    path = settings.db_path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         return f"{path.parent}: {error.strerror or error}"
-    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
-        return f"{path}: not readable and writable"
-    if not path.exists() and not os.access(path.parent, os.W_OK):
-        return f"{path.parent}: not writable"
+    try:  # the real test: open it for writing (creating it if new), as SQLite will
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o644))
+    except OSError as error:
+        return f"{path}: {error.strerror or error}"
     return None
 
 
@@ -267,7 +269,7 @@ def run_coach(args: argparse.Namespace) -> int:
             script = spoken_script(options, understanding)
         except ValueError as error:
             return _fail(messages.listen_file_failed(str(error)), 1)
-    live = sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    live = sys.stdout.isatty() and Settings.from_env().term != "dumb"
     interactive = sys.stdin.isatty() and script is None
     screen: Screen = LiveScreen() if live else PlainScreen(prompts=interactive)
     if script is not None:
@@ -351,7 +353,7 @@ def _run_session(
     from local_runner.listener import script_stream
     from local_runner.terminal_input import LineEditor, PipeReader
     from skill.alexa.builder import get_skill
-    from skill.alexa.persistence import ConfigurationError
+    from skill.errors import ConfigurationError
 
     try:
         skill = get_skill()

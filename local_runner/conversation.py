@@ -92,6 +92,7 @@ class Conversation:
         self._offset = timedelta(0)  # how far request stamps run ahead of the clock
         self._last_stamp: datetime | None = None
         self._timed_reply: tuple[datetime, datetime] | None = None  # (its request's stamp, when it began)
+        self.saved: bool | None = None  # whether storage held all progress after the last request (None: unknown)
 
     @property
     def in_session(self) -> bool:
@@ -130,6 +131,8 @@ class Conversation:
         response = invoke(self.skill, event)
         started = self.clock.seconds()
         reply = Reply.from_response(response, started=started)
+        if isinstance(reply.attributes.get("saved"), bool):
+            self.saved = reply.attributes["saved"]
         began = self.clock.moment(started)
         self._timed_reply = (moment, began) if reply.block is not None and not reply.ends_session else None
         if reply.ends_session:

@@ -12,7 +12,9 @@ WELCOME = (
 )
 WELCOME_TEXT_ONLY = "(printing only, no speech)"
 SESSION_OVER = "(The coach has closed this conversation. Type to start a new one, or quit to leave.)"
-GOODBYE = "Your progress is saved. See you next time."
+GOODBYE_SAVED = "Your progress is saved. See you next time."
+GOODBYE_UNSAVED = "Your progress could NOT be saved (see the note above), so this session may be forgotten."
+GOODBYE = "See you next time."
 PROMPT = "you> "
 
 

@@ -33,8 +33,11 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from local_runner import envelopes
-from skill.alexa.persistence import SQLitePersistenceAdapter, StoredDocument, WriteConflict, dynamodb_adapter
+from skill.alexa.persistence import dynamodb_adapter, sqlite_adapter
+from skill.errors import WriteConflict
 from skill.progress import UserData
+from skill.storage.base import StoredDocument
+from skill.storage.sqlite import SQLiteStore
 from skill.workout import HistoryRecord
 from tests.alexa import Alexa
 from tests.moto_server import DynamoProxy, MotoProcess, Reply, WorkoutTable, make_table
@@ -75,7 +78,7 @@ def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> AbstractPersisten
     if request.param == "dynamodb":
         table: WorkoutTable = request.getfixturevalue("table")
         return dynamodb_adapter(table.name, table.endpoint)
-    return SQLitePersistenceAdapter(tmp_path / "progress.db")
+    return sqlite_adapter(tmp_path / "progress.db")
 
 
 def envelope_for(user: str) -> RequestEnvelope:
@@ -144,7 +147,7 @@ def test_many_devices_saving_at_once_lose_no_acknowledged_write(adapter: Abstrac
     assert len(kept) == len(set(kept)), "no workout twice"
     assert set(acknowledged) <= set(kept), f"acknowledged saves lost: {sorted(set(acknowledged) - set(kept))}"
     assert len(acknowledged) + len(refused) == 10 * DEVICES
-    if isinstance(adapter, SQLitePersistenceAdapter):
+    if isinstance(adapter.store, SQLiteStore):
         assert not refused, "SQLite merges under its write lock: every save goes through"
     else:  # four writers in a tight loop: a save can run out of its time budget, but most go through
         assert len(acknowledged) >= 5 * DEVICES, f"only {len(acknowledged)} of {10 * DEVICES} saves went through"
@@ -171,7 +174,7 @@ def test_documents_from_before_revisions_are_revision_0_and_saved_conditionally(
     with sqlite3.connect(path) as connection:  # a file as the first release wrote it: no revision column
         connection.execute("CREATE TABLE attributes (id TEXT PRIMARY KEY, body TEXT NOT NULL, updated REAL NOT NULL)")
         connection.execute("INSERT INTO attributes VALUES (?, ?, 0)", (user, json.dumps(old)))
-    for adapter in (dynamodb_adapter(table.name, table.endpoint), SQLitePersistenceAdapter(path)):
+    for adapter in (dynamodb_adapter(table.name, table.endpoint), sqlite_adapter(path)):
         me = envelope_for(user)
         first, second = adapter.get_attributes(me), adapter.get_attributes(me)
         assert first == old and isinstance(first, StoredDocument) and first.revision == 0
@@ -185,7 +188,7 @@ def test_documents_from_before_revisions_are_revision_0_and_saved_conditionally(
 def _wire(value: dict[str, Any]) -> dict[str, Any]:
     from boto3.dynamodb.types import TypeSerializer
 
-    from skill.alexa.dynamodb import to_dynamodb
+    from skill.storage.dynamodb import to_dynamodb
 
     serializer = TypeSerializer()
     return {key: serializer.serialize(item) for key, item in to_dynamodb(value).items()}

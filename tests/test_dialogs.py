@@ -230,10 +230,10 @@ def test_skill_id_is_enforced_when_set() -> None:
     from local_runner import envelopes
     from skill.alexa.builder import build_skill
     from skill.alexa.invoke import invoke
-    from skill.alexa.persistence import SQLitePersistenceAdapter
+    from skill.alexa.persistence import sqlite_adapter
 
     skill = build_skill(
-        SQLitePersistenceAdapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
+        sqlite_adapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
     )
     event = envelopes.envelope(
         envelopes.launch_request(),

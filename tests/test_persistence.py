@@ -19,13 +19,13 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from ask_sdk_core.exceptions import PersistenceException
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
 from local_runner import envelopes
 from skill.alexa.builder import get_skill
-from skill.alexa.persistence import SQLitePersistenceAdapter, dynamodb_adapter
+from skill.alexa.persistence import dynamodb_adapter, sqlite_adapter
+from skill.errors import StorageError
 from tests.alexa import Alexa, load_lambda_handler
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.
     path = tmp_path / "progress.db"
     monkeypatch.setenv("STRONG_BACK_DB", str(path))
     handler = fresh_lambda_handler()
-    return Storage("sqlite", handler, lambda: SQLitePersistenceAdapter(path), lambda user: sqlite_document(path, user))
+    return Storage("sqlite", handler, lambda: sqlite_adapter(path), lambda user: sqlite_document(path, user))
 
 
 def test_progress_is_saved_after_every_step(storage: Storage) -> None:
@@ -202,7 +202,7 @@ def test_adapters_store_load_and_delete_alike(storage: Storage) -> None:
 
 
 def test_adapters_refuse_a_request_without_a_user(storage: Storage) -> None:
-    with pytest.raises(PersistenceException):
+    with pytest.raises(StorageError):
         storage.adapter().get_attributes(request_for(None))
 
 

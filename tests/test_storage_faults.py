@@ -192,6 +192,17 @@ def test_stopping_during_an_outage_does_not_claim_the_progress_is_saved(
     assert bye.ends_session and UNSAVED in bye and "progress is saved" not in bye
 
 
+def test_stopping_when_reads_work_but_every_write_fails_does_not_claim_the_progress_is_saved(
+    proxy: FaultyProxy, table: WorkoutTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alexa = person(skill_on(proxy.url, table.name, monkeypatch))
+    alexa.say("StartWorkoutIntent", area="upper_back", place="gym")
+    proxy.always = {"PutItem": "error"}
+    bye = alexa.say("AMAZON.StopIntent")
+    assert proxy.seen.get("GetItem") and bye.ends_session
+    assert UNSAVED in bye and "progress is saved" not in bye
+
+
 def test_a_missing_table_is_told_and_the_workout_still_runs(
     proxy: FaultyProxy, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -294,8 +305,8 @@ def test_a_step_that_could_not_read_storage_writes_nothing_over_it(
 # ----- SQLite ---------------------------------------------------------------------------------
 WRITER = """
 import hashlib, json, sys
-from skill.alexa.persistence import SQLitePersistenceAdapter
-adapter = SQLitePersistenceAdapter(sys.argv[1], key=lambda user: user)
+from skill.alexa.persistence import sqlite_adapter
+adapter = sqlite_adapter(sys.argv[1], key=lambda user: user)
 users = [f"user-{n}" for n in range(4)]
 step = int(sys.argv[2])  # where the last writer got to: every step is newer than anything stored
 while True:
@@ -310,7 +321,7 @@ while True:
 def test_a_writer_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) -> None:
     import hashlib
 
-    from skill.alexa.persistence import SQLitePersistenceAdapter
+    from skill.alexa.persistence import sqlite_adapter
 
     path = tmp_path / "progress.db"
     rng = random.Random(int(os.environ.get("KILL_SEED", "20261125")))
@@ -324,7 +335,7 @@ def test_a_writer_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) ->
         writer.wait()
         with sqlite3.connect(path) as connection:
             assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        reader = SQLitePersistenceAdapter(path, key=lambda user: user)
+        reader = sqlite_adapter(path, key=lambda user: user)
         for user in (f"user-{n}" for n in range(4)):
             document = reader.get_attributes(user)  # type: ignore[arg-type]
             if not document:
@@ -334,7 +345,7 @@ def test_a_writer_killed_at_any_moment_leaves_whole_documents(tmp_path: Path) ->
             assert document["digest"] == digest and document["payload"][0] == document["step"]
             assert document["step"] >= last.get(user, 0), "a committed write was lost"
             last[user] = document["step"]
-        assert reader.moved_aside is None
+        assert reader.store.moved_aside is None
     assert last, "the writer never got to write anything; the kill timing is off"
 
 

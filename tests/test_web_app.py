@@ -20,7 +20,8 @@ import requests
 from cryptography.x509.verification import Store
 
 from skill.alexa.builder import build_skill
-from skill.alexa.persistence import ConfigurationError, SQLitePersistenceAdapter
+from skill.alexa.persistence import sqlite_adapter
+from skill.errors import ConfigurationError
 from tests.alexa import check_response
 from tests.web_pki import (
     SKILL_ID,
@@ -86,7 +87,7 @@ def cert_server() -> Iterator[CertServer]:
 
 
 def make_app(tmp: Path, origin: str, **settings: Any) -> Any:
-    skill = build_skill(SQLitePersistenceAdapter(tmp / "web.db"))
+    skill = build_skill(sqlite_adapter(tmp / "web.db"))
     roots = TrustRoots(Store([pki().root.cert]), "test root", 1)
     fetcher = HttpFetcher(origin, **QUICK_FETCH)
     return build_app(

@@ -17,7 +17,7 @@ from ask_sdk_model import RequestEnvelope
 from flask import Flask
 
 from skill.alexa.builder import build_skill
-from skill.alexa.persistence import SQLitePersistenceAdapter
+from skill.alexa.persistence import sqlite_adapter
 from tests.web_pki import launch_event, pki, signed
 from web.sdk import SkillAdapter, VerificationException, import_sdk_verifier
 
@@ -83,7 +83,7 @@ def test_the_sdks_own_signature_check_fails_closed_with_the_stand_in() -> None:
 
 def test_the_stock_adapter_with_its_default_verifiers_refuses_even_a_good_request(tmp_path: Path) -> None:
     app = Flask("stock")
-    skill = build_skill(SQLitePersistenceAdapter(tmp_path / "stock.db"))
+    skill = build_skill(sqlite_adapter(tmp_path / "stock.db"))
     adapter = SkillAdapter(skill=skill, skill_id="stock", app=app)
     adapter.register(app=app, route="/")
     sent = signed(launch_event())

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import Store
 
-from skill.alexa.persistence import ConfigurationError
+from skill.errors import ConfigurationError
 from tests.web_pki import (
     AMAZON_CHAIN,
     AMAZON_CHAIN_MOMENT,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from skill.alexa.persistence import ConfigurationError
+from skill.errors import ConfigurationError
 from web import requestlog
 from web.adapter import VerifyingSkillAdapter
 from web.fetch import HttpFetcher

@@ -14,7 +14,7 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
-from skill.alexa.persistence import ConfigurationError
+from skill.errors import ConfigurationError
 from web import requestlog
 from web.app import build_app
 from web.settings import WebSettings

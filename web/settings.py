@@ -9,20 +9,18 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from skill.alexa.persistence import ConfigurationError
+from skill.config import TEST_CERT_ORIGIN, Settings
+from skill.errors import ConfigurationError
 from web.body import BODY_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 MAX_BODY_BYTES = 128 * 1024  # Alexa caps a whole response at 120 KB; requests are far smaller
-TRUST_ROOTS_ENV = "STRONG_BACK_TRUST_ROOTS"
-TEST_CERT_ORIGIN_ENV = "STRONG_BACK_TEST_CERT_ORIGIN"
 
 
 @dataclass(frozen=True)
@@ -38,18 +36,18 @@ class WebSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, verify: bool = True) -> WebSettings:
-        env = os.environ if environ is None else environ
-        origin = env.get(TEST_CERT_ORIGIN_ENV, "").strip() or None
+        config = Settings.from_env(environ)
+        origin = config.test_cert_origin
         if origin is not None:
             parts = urlsplit(origin)
             if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/"):
                 raise ConfigurationError(
-                    f"{TEST_CERT_ORIGIN_ENV} must be an origin such as http://127.0.0.1:8765, not {origin!r}"
+                    f"{TEST_CERT_ORIGIN} must be an origin such as http://127.0.0.1:8765, not {origin!r}"
                 )
         return cls(
             verify=verify,
-            skill_id=env.get("SKILL_ID", "").strip() or None,
-            trust_roots=env.get(TRUST_ROOTS_ENV, "").strip() or None,
+            skill_id=config.skill_id,
+            trust_roots=config.trust_roots,
             test_cert_origin=origin,
         )
 
@@ -63,7 +61,7 @@ class WebSettings:
             )
         if self.verify and self.test_cert_origin:
             said.append(
-                f"{TEST_CERT_ORIGIN_ENV} is set: signing certificates are fetched from "
+                f"{TEST_CERT_ORIGIN} is set: signing certificates are fetched from "
                 f"{self.test_cert_origin}, not from Amazon. For tests only."
             )
         if not self.skill_id:

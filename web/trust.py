@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.verification import PolicyBuilder, Store, VerificationError
 
-from skill.alexa.persistence import ConfigurationError
+from skill.errors import ConfigurationError
 from web.refusal import Refusal
 
 if TYPE_CHECKING:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,8 @@ from skill.alexa import info_handlers as info
 from skill.alexa import session_handlers as session
 from skill.alexa import workout_handlers as workout
 from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterceptor
+from skill.alexa.persistence import adapter_from_settings
+from skill.config import Settings
 
 if TYPE_CHECKING:
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -58,6 +59,5 @@ def build_skill(adapter: AbstractPersistenceAdapter, skill_id: str | None = None
 @cache
 def get_skill() -> CustomSkill:
     """The skill for this process, storage chosen from the environment; built once."""
-    from skill.alexa.persistence import adapter_from_env
-
-    return build_skill(adapter_from_env(), os.environ.get("SKILL_ID"))
+    settings = Settings.from_env()
+    return build_skill(adapter_from_settings(settings), settings.skill_id)

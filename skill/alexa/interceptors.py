@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_model.ui import SsmlOutputSpeech
 
-from skill.alexa.persistence import ProgressReset, StoredDocument
 from skill.alexa.turn import TURN, Turn
 from skill.progress import UserData
 from skill.screen import delay_timeline
 from skill.speech import escape, estimate_seconds
+from skill.storage.base import StoredDocument
 from skill.workout import format_timestamp, load_state, parse_timestamp
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 WORKOUT = "workout"
 OFFER = "offer"
 UNSAVED = "unsaved"  # session attribute: the person has been told that saving failed
+SAVED = "saved"  # session attribute: after this request, storage holds all of this person's progress
 STORAGE = "strong_back_storage"
 
 
@@ -63,9 +64,8 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
             user = UserData.from_attributes(stored)
             status.stored = dict(stored)
             status.revision = stored.revision if isinstance(stored, StoredDocument) else None
-        except ProgressReset as reset:
-            user, status.notice = UserData(), ("storage.moved_aside", {"path": str(reset.moved_to)})
-            status.revision = 0  # a fresh file
+            if isinstance(stored, StoredDocument) and stored.notice is not None:
+                status.notice = ("storage.moved_aside", {"path": str(stored.notice.path)})
         except Exception as error:  # storage down: keep coaching from the session
             log.warning("could not load saved progress: %s", error)
             user, status.loaded = UserData(), False
@@ -76,7 +76,6 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
             else:
                 log.warning("ignored damaged workout state from the session")
         turn = Turn(handler_input, user)
-        turn.storage_ok = status.loaded
         manager.request_attributes[TURN] = turn
         manager.request_attributes[STORAGE] = status
 
@@ -94,6 +93,8 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
         if status.notice is not None:
             say_first(response, turn, *status.notice)
         saved = status.loaded and self._save(handler_input, turn, status)
+        if saved and turn.once_saved is not None:
+            say_last(response, turn, turn.once_saved)
         ending = response is None or response.should_end_session is not False
         if not saved and (ending or not status.told):
             key = "storage.unsaved_end" if ending else "storage.unsaved"
@@ -103,6 +104,7 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
             WORKOUT: workout.to_dict() if workout is not None else None,
             OFFER: turn.offer,
             UNSAVED: status.told and not saved,
+            SAVED: saved,
         }
 
     @staticmethod
@@ -119,6 +121,14 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
             log.warning("could not save progress: %s", error)
             return False
         return True
+
+
+def say_last(response: Response | None, turn: Turn, key: str) -> None:
+    """Add a sentence at the end of the reply's speech (nothing timed comes after the end)."""
+    speech = response.output_speech if response is not None else None
+    if isinstance(speech, SsmlOutputSpeech) and speech.ssml and speech.ssml.endswith("</speak>"):
+        text = escape(turn.coach.sentence(key))
+        speech.ssml = f"{speech.ssml[: -len('</speak>')]}<s>{text}</s></speak>"
 
 
 def say_first(response: Response | None, turn: Turn, key: str, data: dict[str, object]) -> bool:

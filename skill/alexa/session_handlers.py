@@ -109,8 +109,8 @@ class StopIntentHandler(AbstractRequestHandler):
         workout = turn.workout
         if workout is not None and workout.current is not None:
             workout.pause()
-            # Only claim the progress is saved if storage could be read (else it won't be saved).
-            return turn.tell(turn.script("stop.saved" if turn.storage_ok else "stop.goodbye"))
+            turn.once_saved = "stop.saved"  # said only if the save after this reply goes through
+            return turn.tell(turn.script("stop.stopping"))
         return turn.tell(turn.script("stop.goodbye"))
 
 

@@ -41,7 +41,7 @@ class Turn:
         device = system.device if system is not None else None
         self.device = device_tag(device.device_id if device is not None else None)
         self.offer: str | None = None  # what a following yes or no answers
-        self.storage_ok = True
+        self.once_saved: str | None = None  # a dialog key said at the end of the reply once its save succeeded
         self.screen: Screen | None = None  # what a screen device shows with this reply
         self._reopened_in: Window | None = None  # the window of a last reply this request cut short
         self._reopen_cut_finish()
