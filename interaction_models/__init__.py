@@ -10,13 +10,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+from skill.errors import StrongBackError
+
 MODEL_DIR = Path(__file__).resolve().parent
 SOURCE_PATH = MODEL_DIR / "source.toml"
 MANIFEST_PATH = MODEL_DIR / "skill.json"
 LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 
-class ModelError(ValueError):
+class ModelError(StrongBackError, ValueError):
     """An interaction model is missing or unreadable; the message says which and why."""
 
 

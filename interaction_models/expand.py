@@ -10,13 +10,15 @@ import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from skill.errors import StrongBackError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
 MAX_EXPANSIONS = 5000  # per template: a bigger product is a mistake in the source
 
 
-class TemplateError(ValueError):
+class TemplateError(StrongBackError, ValueError):
     """A template is malformed; the message quotes it."""
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from interaction_models import LOCALES, SOURCE_PATH, model_path
 from interaction_models.expand import TemplateError, expand
+from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -26,7 +27,7 @@ MAX_SAMPLE_CHARS = 200  # Alexa rejects longer sample utterances
 MAX_VALUE_CHARS = 140  # and longer slot values or synonyms
 
 
-class SourceError(ValueError):
+class SourceError(StrongBackError, ValueError):
     """The phrasing source is wrong; the message says where."""
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from interaction_models import LOCALES, MANIFEST_PATH, ModelError, model_path
 from interaction_models.generate import SourceError, generated
+from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,7 +34,7 @@ ASK_RESOURCES = {
 }
 
 
-class PackageError(ValueError):
+class PackageError(StrongBackError, ValueError):
     """The package can't be assembled; the message says why."""
 
 

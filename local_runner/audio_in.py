@@ -20,6 +20,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from skill.config import Settings
+from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,7 +34,7 @@ WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 INSTALL_ARECORD = "sudo apt-get install alsa-utils"
 
 
-class AudioInputError(Exception):
+class AudioInputError(StrongBackError):
     """Sound can't be read; the message says why, for the person."""
 
 

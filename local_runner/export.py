@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from local_runner.synthesis import Clip, Synthesizer
 from local_runner.voice import DEFAULT_RATE_WPM, VoiceError, VoiceSettings
+from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -35,7 +36,7 @@ PUSH_GAP_SECONDS = 0.1  # between a phrase that ran long and the one it held bac
 CHUNK_FRAMES = SAMPLE_RATE * 10
 
 
-class ExportError(RuntimeError):
+class ExportError(StrongBackError, RuntimeError):
     """The workout could not be written; the message says why and what to do."""
 
 

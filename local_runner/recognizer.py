@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from local_runner.speech_grammar import Grammar, command_grammar
+from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -59,7 +60,7 @@ def with_noise_floor(pcm: bytes) -> bytes:
     return mixed.tobytes()
 
 
-class RecognizerError(Exception):
+class RecognizerError(StrongBackError):
     """Speech recognition can't start; the message says why, for the person."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from skill.errors import StrongBackError
+
 # espeak-ng's words per minute at which it speaks about as fast as the skill's speech
 # estimate assumes (skill.speech.estimate_seconds), so phrases fit the gaps the skill left
 # for them; measured by scripts/calibrate_speech.py.
@@ -22,7 +24,7 @@ LOCALE_VOICES = {
 SUPPORTED_LOCALES = tuple(LOCALE_VOICES)
 
 
-class VoiceError(RuntimeError):
+class VoiceError(StrongBackError, RuntimeError):
     """Speech can't be made: the message says why and how to fix it."""
 
 

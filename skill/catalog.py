@@ -10,6 +10,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from skill.errors import StrongBackError
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -23,7 +25,7 @@ CONTRACT_IDS = frozenset(
 _SPOKEN = re.compile(r"^[A-Za-z][A-Za-z ,.'?!:;-]*$")
 
 
-class CatalogError(ValueError):
+class CatalogError(StrongBackError, ValueError):
     """The catalog data is wrong; the message names the exercise and the field."""
 
 

@@ -13,11 +13,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from skill.errors import StrongBackError
+
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
 
 
-class DialogError(LookupError):
+class DialogError(StrongBackError, LookupError):
     """A dialog key or a placeholder is missing."""
 
 

@@ -12,6 +12,7 @@ from datetime import UTC
 from functools import lru_cache
 
 from skill.catalog import Area, Level, Place, exercises_for
+from skill.errors import StrongBackError
 from skill.routine import Plan, Step
 
 MIN_MINUTES = 5
@@ -24,7 +25,7 @@ DEFAULT_PLACE = Place.HOME
 MIN_REST, MAX_REST = 10, 120
 
 
-class PlanError(ValueError):
+class PlanError(StrongBackError, ValueError):
     """A routine that cannot be planned (e.g. minutes out of range)."""
 
 

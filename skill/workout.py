@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.errors import StrongBackError
 from skill.routine import Plan, Step
 from skill.speech import Window
 
@@ -31,7 +32,7 @@ RESULTS = (None, "done", "skipped")
 _WORKOUT_ID = re.compile(r"[A-Za-z0-9._:+-]{1,40}")  # new ids are 12 hex digits; older states use their start time
 
 
-class StateError(ValueError):
+class StateError(StrongBackError, ValueError):
     """Stored or client-sent workout state that cannot be trusted."""
 
 

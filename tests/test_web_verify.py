@@ -40,7 +40,7 @@ from web.refusal import Refusal
 from web.sdk import VerificationException
 from web.signing_keys import SigningKeys
 from web.trust import TrustRoots, default_bundle, load_trust_roots, read_certificates, validate_chain
-from web.verifiers import Refused, SignatureVerifier, SkillIdVerifier, TimestampVerifier
+from web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
 NOW = datetime.now(UTC)
 
@@ -360,7 +360,7 @@ def test_signature_headers_are_found_in_any_case() -> None:
 def test_a_tampered_body_fails_the_signature(forge: Callable[[Sent], bytes], reason: str) -> None:
     sent = signed(launch_event())
     body = forge(sent).decode()
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refusal) as refused:
         signature_verifier().verify(sent.headers, body, envelope(json.loads(body)))
     assert refused.value.reason == reason
 
@@ -368,13 +368,13 @@ def test_a_tampered_body_fails_the_signature(forge: Callable[[Sent], bytes], rea
 def test_a_signature_by_another_key_fails() -> None:
     sent = signed(launch_event(), key=rsa_key("someone-else"))
     body = sent.body.decode()
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refusal) as refused:
         signature_verifier().verify(sent.headers, body, envelope(json.loads(body)))
     assert refused.value.reason == "signature-mismatch"
 
 
 def test_refusals_are_the_sdks_verification_exception() -> None:
-    assert issubclass(Refused, VerificationException)
+    assert issubclass(Refusal, VerificationException)
 
 
 def test_an_unexpected_error_inside_a_check_is_a_refusal_not_a_crash() -> None:
@@ -384,7 +384,7 @@ def test_an_unexpected_error_inside_a_check_is_a_refusal_not_a_crash() -> None:
     verifier = SignatureVerifier(SigningKeys(trusted_test_roots(), broken))
     sent = signed(launch_event())
     body = sent.body.decode()
-    with pytest.raises(Refused) as refused:
+    with pytest.raises(Refusal) as refused:
         verifier.verify(sent.headers, body, envelope(json.loads(body)))
     assert refused.value.reason == "verifier-error"
 
@@ -399,7 +399,7 @@ def test_the_timestamp_must_be_within_150_seconds_either_way(seconds: int, accep
     if accepted:
         verifier.verify({}, "", parsed)
     else:
-        with pytest.raises(Refused) as refused:
+        with pytest.raises(Refusal) as refused:
             verifier.verify({}, "", parsed)
         assert refused.value.reason == "timestamp-stale"
 
@@ -407,34 +407,34 @@ def test_the_timestamp_must_be_within_150_seconds_either_way(seconds: int, accep
 def test_a_timestamp_without_a_zone_or_none_at_all_is_refused() -> None:
     event = launch_event()
     event["request"]["timestamp"] = event["request"]["timestamp"].rstrip("Z")
-    with pytest.raises(Refused) as no_zone:
+    with pytest.raises(Refusal) as no_zone:
         TimestampVerifier().verify({}, "", envelope(event))
     assert no_zone.value.reason == "timestamp-no-zone"
     del event["request"]["timestamp"]
-    with pytest.raises(Refused) as missing:
+    with pytest.raises(Refusal) as missing:
         TimestampVerifier().verify({}, "", envelope(event))
     assert missing.value.reason == "timestamp-missing"
 
 
 def test_the_tolerance_cannot_be_widened_past_amazons_rule() -> None:
     verifier = TimestampVerifier(tolerance=timedelta(hours=1), now=lambda: NOW + timedelta(seconds=200))
-    with pytest.raises(Refused):
+    with pytest.raises(Refusal):
         verifier.verify({}, "", envelope(launch_event(moment=NOW)))
 
 
 def test_the_skill_id_must_match_in_context_and_session() -> None:
     verifier = SkillIdVerifier("amzn1.ask.skill.mine")
     verifier.verify({}, "", envelope(launch_event(skill_id="amzn1.ask.skill.mine")))
-    with pytest.raises(Refused) as other:
+    with pytest.raises(Refusal) as other:
         verifier.verify({}, "", envelope(launch_event(skill_id="amzn1.ask.skill.other")))
     assert other.value.reason == "skill-id"
     mixed = launch_event(skill_id="amzn1.ask.skill.mine")
     mixed["session"]["application"]["applicationId"] = "amzn1.ask.skill.other"
-    with pytest.raises(Refused):
+    with pytest.raises(Refusal):
         verifier.verify({}, "", envelope(mixed))
     no_context = launch_event(skill_id="amzn1.ask.skill.mine")
     del no_context["context"]
-    with pytest.raises(Refused):
+    with pytest.raises(Refusal):
         verifier.verify({}, "", envelope(no_context))
 
 

@@ -21,7 +21,6 @@ from flask import request as flask_request
 from web.body import BODY_TIMEOUT, UNREAD_BODY_REASONS, read_body
 from web.refusal import Refusal
 from web.sdk import SkillAdapter, VerificationException
-from web.verifiers import Refused
 
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
@@ -87,7 +86,7 @@ class VerifyingSkillAdapter(SkillAdapter):
             result: Any = self._webservice_handler.verify_request_and_dispatch(
                 http_request_headers=flask_request.headers, http_request_body=text
             )
-        except (Refused, Refusal) as refusal:
+        except Refusal as refusal:
             return refused(refusal.reason, refusal.detail)
         except VerificationException as error:
             return refused("verification", str(error))

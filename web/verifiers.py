@@ -5,7 +5,7 @@
 - ``SignatureVerifier``: ``Signature-256`` is a valid RSA PKCS#1 v1.5 SHA-256 signature of the
   raw body by a certificate that passes ``SigningKeys`` (URL rules, chain, SAN, expiry).
 
-Each raises ``Refused`` (the SDK's ``VerificationException``, with our reason code); an
+Each raises ``Refusal`` (the SDK's ``VerificationException``, with our reason code); an
 unexpected error inside a check is a refusal too, never a 500.
 """
 
@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from web.refusal import Refusal
-from web.sdk import AbstractVerifier, VerificationException, verifier_constants
+from web.sdk import AbstractVerifier, verifier_constants
 from web.signing_keys import utc_now
 
 if TYPE_CHECKING:
@@ -40,30 +40,19 @@ TIMESTAMP_TOLERANCE = timedelta(milliseconds=verifier_constants.MAX_NORMAL_REQUE
 MAX_SIGNATURE_LENGTH = 2048  # base64 of a 8192-bit signature is 1368 characters
 
 
-class Refused(VerificationException):
-    """A request that failed verification; ``reason`` is a short code for the log and the 400 body."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
 class CheckingVerifier(AbstractVerifier):
-    """A verifier whose ``check`` may raise ``Refusal``; any failure comes out as ``Refused``."""
+    """A verifier whose ``check`` may raise ``Refusal``; any other failure comes out as a ``Refusal`` too."""
 
     def verify(
         self, headers: Mapping[str, Any], serialized_request_env: str, deserialized_request_env: RequestEnvelope
     ) -> None:
         try:
             self.check(headers, serialized_request_env, deserialized_request_env)
-        except Refused:
+        except Refusal:
             raise
-        except Refusal as refusal:
-            raise Refused(refusal.reason, refusal.detail) from None
         except Exception as error:
             log.exception("verifier %s failed unexpectedly", type(self).__name__)
-            raise Refused("verifier-error", type(error).__name__) from None
+            raise Refusal("verifier-error", type(error).__name__) from None
 
     def check(self, headers: Mapping[str, Any], body: str, envelope: RequestEnvelope) -> None:
         raise NotImplementedError

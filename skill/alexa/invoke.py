@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
+from skill.errors import StrongBackError
+
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
 _serializer = DefaultSerializer()
 
 
-class NotAnAlexaRequest(ValueError):
+class NotAnAlexaRequest(StrongBackError, ValueError):
     """The event is not an Alexa request envelope."""
 
 

@@ -64,7 +64,7 @@ class StoredDocument(dict[str, Any]):
         self.notice = notice
 
 
-class StaleRevision(Exception):
+class StaleRevision(StorageError):
     """A conditional write found another revision stored; ``current`` is what is stored now."""
 
     def __init__(self, current: StoredDocument) -> None:
@@ -151,7 +151,7 @@ class ProgressStore(ABC):
         while True:
             try:
                 return operation()
-            except (StaleRevision, StorageError):
+            except StorageError:  # a stale revision included: the save loop handles it
                 raise
             except Exception as error:
                 pause = random.uniform(0, backoff)
