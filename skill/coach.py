@@ -7,6 +7,7 @@ Replies that perform sets are packed into blocks that stay inside Alexa's limits
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -14,8 +15,8 @@ from typing import TYPE_CHECKING
 from skill.catalog import Area, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
+from skill.routine import Position
 from skill.speech import Cue, Script, Window, estimate_seconds
-from skill.workout import Position
 
 if TYPE_CHECKING:
     from skill.routine import Step
@@ -363,8 +364,6 @@ def workout_scripts(
     """Every reply of a whole workout run straight through, as the coach would say them.
 
     ``recording``: for an exported recording, with no "say next" prompts (see ``Coach.block``)."""
-    from copy import deepcopy
-
     coach = Coach(locale)
     run = deepcopy(state)
     scripts: list[Script] = []

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from skill.catalog import Area, Level, Place, exercises_for
+from skill.coach import workout_scripts
 from skill.errors import StrongBackError
-from skill.routine import Plan, Step
+from skill.routine import MAX_REST, MIN_REST, Plan, Step, adjust_step
+from skill.workout import WorkoutState
 
 MIN_MINUTES = 5
 MAX_MINUTES = 60
@@ -22,7 +24,6 @@ MAX_ROUNDS = 4
 DEFAULT_AREA = Area.LOWER_BACK
 DEFAULT_LEVEL = Level.BEGINNER
 DEFAULT_PLACE = Place.HOME
-MIN_REST, MAX_REST = 10, 120
 
 
 class PlanError(StrongBackError, ValueError):
@@ -31,11 +32,6 @@ class PlanError(StrongBackError, ValueError):
 
 def workout_seconds(area: Area, level: Level, place: Place, minutes: int | None, steps: list[Step]) -> float:
     """Seconds of the whole workout, everything the coach says included."""
-    from datetime import datetime
-
-    from skill.coach import workout_scripts
-    from skill.workout import WorkoutState
-
     plan = Plan(area, level, place, minutes, tuple(steps), 0)
     state = WorkoutState.start(plan, datetime(2000, 1, 1, tzinfo=UTC))
     return sum(script.duration for script in workout_scripts(state))
@@ -86,7 +82,6 @@ def _fit(base: list[Step], target: float, measure: Measure) -> list[Step]:
             steps[widest] = replace(steps[widest], sets=steps[widest].sets - 1)
         else:
             steps.pop()
-    # Too short: add sets (to the step with fewest), then lengthen the work.
     # Too short: add sets (to the step with fewest), then lengthen the work, never overshooting;
     # the rests take up what is left.
     while measure(steps) < target * 0.96:
@@ -142,18 +137,3 @@ def _tune_rests(steps: list[Step], target: float, measure: Measure) -> list[Step
         else:
             high = mid
     return best
-
-
-def adjust_step(step: Step, direction: str) -> Step:
-    """The same exercise made easier (shorter, fewer, more rest) or harder."""
-    if direction not in ("easier", "harder"):
-        raise ValueError(f"direction must be easier or harder, not {direction!r}")
-    harder = direction == "harder"
-    factor = 1.25 if harder else 0.75
-    rest = step.rest_seconds + (-5 if harder else 10)
-    rest = max(MIN_REST, min(MAX_REST, rest))
-    if step.hold_seconds is not None:
-        hold = max(10, min(120, round(step.hold_seconds * factor / 5) * 5))
-        return replace(step, hold_seconds=hold, rest_seconds=rest)
-    reps = max(3, min(25, round((step.reps or 0) * factor)))
-    return replace(step, reps=reps, rest_seconds=rest)

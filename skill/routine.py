@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Place, Tempo
+
+MIN_REST, MAX_REST = 10, 120  # seconds of rest after a set, whatever the plan or the adjustments
 
 
 @dataclass(frozen=True)
@@ -106,3 +109,41 @@ class Plan:
             "total_seconds": self.total_seconds,
             "steps": [step.to_dict() for step in self.steps],
         }
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where the workout stands: the next set to do, and what is left of a hold cut short."""
+
+    step: int = 0
+    set: int = 0
+    side: int = 0
+    remaining: float | None = None
+
+    def to_list(self) -> list[Any]:
+        return [self.step, self.set, self.side, self.remaining]
+
+    @classmethod
+    def from_list(cls, raw: Any) -> Position:
+        step, set_, side, remaining = raw
+        left = None if remaining is None else float(remaining)
+        pos = cls(int(step), int(set_), int(side), left)
+        bad_left = left is not None and not (math.isfinite(left) and 0 < left <= 1000)
+        if min(pos.step, pos.set, pos.side) < 0 or bad_left:
+            raise ValueError(f"bad position {raw!r}")
+        return pos
+
+
+def adjust_step(step: Step, direction: str) -> Step:
+    """The same exercise made easier (shorter, fewer, more rest) or harder."""
+    if direction not in ("easier", "harder"):
+        raise ValueError(f"direction must be easier or harder, not {direction!r}")
+    harder = direction == "harder"
+    factor = 1.25 if harder else 0.75
+    rest = step.rest_seconds + (-5 if harder else 10)
+    rest = max(MIN_REST, min(MAX_REST, rest))
+    if step.hold_seconds is not None:
+        hold = max(10, min(120, round(step.hold_seconds * factor / 5) * 5))
+        return replace(step, hold_seconds=hold, rest_seconds=rest)
+    reps = max(3, min(25, round((step.reps or 0) * factor)))
+    return replace(step, reps=reps, rest_seconds=rest)

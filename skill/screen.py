@@ -15,9 +15,11 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from skill.speech import Window
+
 if TYPE_CHECKING:
     from skill.coach import Coach
-    from skill.speech import Script, Window
+    from skill.speech import Script
     from skill.workout import WorkoutState
 
 DOCUMENT_PATH = Path(__file__).parent / "apl" / "workout.json"
@@ -184,6 +186,4 @@ def _count_ms(step: dict[str, Any]) -> int:
 
 
 def _window_at(state: WorkoutState) -> Window:
-    from skill.speech import Window
-
     return Window("intro", 0.0, 0.0, state.pos.step, state.pos.set, state.pos.side)

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from skill.catalog import Area, Level, Place
 from skill.errors import StrongBackError
-from skill.routine import Plan, Step
+from skill.routine import Plan, Position, Step, adjust_step
 from skill.speech import Window
 
 STATE_VERSION = 1
@@ -54,27 +55,6 @@ def parse_timestamp(value: str | datetime) -> datetime:
 
 def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass(frozen=True)
-class Position:
-    """Where the workout stands: the next set to do, and what is left of a hold cut short."""
-
-    step: int = 0
-    set: int = 0
-    side: int = 0
-    remaining: float | None = None
-
-    def to_list(self) -> list[Any]:
-        return [self.step, self.set, self.side, self.remaining]
-
-    @classmethod
-    def from_list(cls, raw: Any) -> Position:
-        step, set_, side, remaining = raw
-        pos = cls(int(step), int(set_), int(side), None if remaining is None else _number(remaining, 0, 1000))
-        if min(pos.step, pos.set, pos.side) < 0 or (pos.remaining is not None and pos.remaining <= 0):
-            raise StateError(f"bad position {raw!r}")
-        return pos
 
 
 @dataclass(frozen=True)
@@ -411,8 +391,6 @@ class WorkoutState:
 
     def adjust(self, direction: str) -> bool:
         """Easier or harder from here on; False when already at the limit."""
-        from skill.planning import adjust_step
-
         change = 1 if direction == "harder" else -1
         if not -3 <= self.difficulty + change <= 3:
             return False
@@ -445,8 +423,6 @@ class WorkoutState:
 
 
 def _check_choices(area: str, level: str, place: str) -> None:
-    from skill.catalog import Area, Level, Place
-
     try:
         Area(area), Level(level), Place(place)
     except ValueError as error:

@@ -9,8 +9,9 @@ from ask_sdk_core.utils import is_intent_name
 
 from skill.alexa.slots import slot
 from skill.alexa.turn import Turn
-from skill.catalog import CATALOG, Exercise
+from skill.catalog import CATALOG, Area, Exercise, Level, Place
 from skill.numbers import minutes_phrase, spoken
+from skill.planning import workout_seconds
 from skill.progress import summarize
 
 if TYPE_CHECKING:
@@ -85,9 +86,6 @@ class WorkoutStatusIntentHandler(AbstractRequestHandler):
         if workout is None or workout.current is None:
             turn.offer = "start"
             return turn.ask(turn.script("status.none"), "menu.reprompt")
-        from skill.catalog import Area, Level, Place
-        from skill.planning import workout_seconds
-
         step = workout.current
         left = len(workout.steps) - workout.pos.step - 1
         seconds = workout_seconds(

@@ -11,6 +11,7 @@ from ask_sdk_core.utils import is_intent_name, is_request_type
 from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import Turn
 from skill.alexa.workout_handlers import start_workout
+from skill.coach import Coach
 from skill.numbers import spoken
 
 if TYPE_CHECKING:
@@ -187,8 +188,6 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         log.exception("request failed: %s", type(exception).__name__)
-        from skill.coach import Coach
-
         coach = Coach(str(getattr(handler_input.request_envelope.request, "locale", None) or "en-US"))
         speech = coach.sentence("error.general")
         reprompt = coach.sentence("menu.reprompt")

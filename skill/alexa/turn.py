@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 from skill.coach import Coach
 from skill.progress import UserData, streak
+from skill.routine import Position
 from skill.screen import TOKEN, Screen, ScreenBuilder, document
-from skill.speech import Script
-from skill.workout import Position, device_tag
+from skill.speech import Script, escape
+from skill.workout import device_tag
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -82,7 +83,7 @@ class Turn:
         builder = self.handler_input.response_builder
         reprompt = self.coach.sentence(reprompt_key, **data)
         self._show(script, ending=False)
-        return builder.speak(script.to_ssml()).ask(f"<speak>{_escape(reprompt)}</speak>").response
+        return builder.speak(script.to_ssml()).ask(f"<speak>{escape(reprompt)}</speak>").response
 
     def tell(self, script: Script) -> Response:
         """Reply and end the session."""
@@ -164,8 +165,3 @@ class Turn:
         self.user.history = [record for record in self.user.history if record.id != workout.id]
         self._reopened_in = cut
 
-
-def _escape(text: str) -> str:
-    from skill.speech import escape
-
-    return escape(text)
