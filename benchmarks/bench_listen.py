@@ -27,9 +27,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_runner.audio_in import read_wav  # noqa: E402
-from local_runner.nlu import understander  # noqa: E402
-from local_runner.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer, decode  # noqa: E402
+from local_runner.listening.audio_in import read_wav  # noqa: E402
+from local_runner.listening.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer, decode  # noqa: E402
+from local_runner.understanding.parser import understander  # noqa: E402
 from tests import spoken  # noqa: E402
 
 ACCURACY_TARGET = 0.90

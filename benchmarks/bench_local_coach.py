@@ -36,12 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_runner.audio_out import Speaker, audio_problem  # noqa: E402
-from local_runner.clock import Inbox, TypedWaiter, VirtualClock  # noqa: E402
-from local_runner.export import render_wav  # noqa: E402
-from local_runner.player import Player, Silent, SpeechOut  # noqa: E402
-from local_runner.synthesis import Synthesizer  # noqa: E402
-from local_runner.voice import VoiceError, VoiceSettings  # noqa: E402
+from local_runner.coaching.clock import Inbox, TypedWaiter, VirtualClock  # noqa: E402
+from local_runner.coaching.player import Player, Silent, SpeechOut  # noqa: E402
+from local_runner.speaking.recording import render_wav  # noqa: E402
+from local_runner.speaking.speaker import Speaker, audio_problem  # noqa: E402
+from local_runner.speaking.synthesis import Synthesizer  # noqa: E402
+from local_runner.speaking.voices import VoiceError, VoiceSettings  # noqa: E402
 from skill.coach import Coach, workout_scripts  # noqa: E402
 from skill.planning import plan_routine  # noqa: E402
 from skill.routine import Step  # noqa: E402
@@ -203,7 +203,7 @@ def plain_synthesis(texts: list[str], folder: Path) -> float:
 
     import pyttsx3
 
-    from local_runner.speech_worker import Utterances, espeak_idle, synthesize_to_file
+    from local_runner.speaking.worker import Utterances, espeak_idle, synthesize_to_file
 
     engine = pyttsx3.init()
     utterances = Utterances()

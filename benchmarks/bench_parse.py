@@ -26,14 +26,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from interaction_models import load_model  # noqa: E402
-from local_runner.nlu import Understander  # noqa: E402
+from local_runner.understanding.parser import Understander  # noqa: E402
 
 TARGET_MS = 5.0
 DATA_FILES = (
     "utterances.toml", "utterances_heldout.toml", "utterances_fresh_dev.toml", "utterances_fresh_test.toml",
 )  # fmt: skip
 STARTUP = (
-    "import time; t = time.perf_counter(); from local_runner.nlu import understander; "
+    "import time; t = time.perf_counter(); from local_runner.understanding.parser import understander; "
     "understander({locale!r}); print(time.perf_counter() - t)"
 )
 

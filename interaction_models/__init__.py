@@ -1,7 +1,7 @@
 """What people can say to Strong Back: the Alexa interaction models, one JSON per locale.
 
 The JSON files are generated from ``source.toml`` by ``python -m interaction_models.generate``;
-the offline parser (``local_runner.nlu``) reads the very same files.
+the offline parser (``local_runner.understanding.parser``) reads the very same files.
 """
 
 from __future__ import annotations

@@ -112,18 +112,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "plan":
             return run_plan(args)
         if args.command == "parse":
-            from local_runner import parse_command
+            from local_runner.understanding import command as parse_command
 
             return parse_command.run(args)
         if args.command == "export":
-            from local_runner.export_command import run_export
+            from local_runner.speaking.export_command import run_export
 
             return run_export(args)
         if args.command == "serve":
             from web import serve as web_serve
 
             return web_serve.run(args.host, args.port, verify=not args.no_verify)
-        from local_runner.coach_app import run_coach
+        from local_runner.coaching.app import run_coach
 
         return run_coach(args)
     except KeyboardInterrupt:

@@ -8,7 +8,7 @@ to a WAV file and measured. The script then prints:
 - the constants of the same model fitted by least squares to the measured lengths
   (``PHRASE_SECONDS``, ``WORDS_PER_SECOND``, ``COMMA_SECONDS``, ``SENTENCE_SECONDS``);
 - the espeak-ng rate at which the audio matches the current estimate best, a candidate for
-  ``local_runner.voice.DEFAULT_RATE_WPM``.
+  ``local_runner.speaking.voices.DEFAULT_RATE_WPM``.
 
 The measured length is the whole WAV file, espeak-ng's short closing silence included: in
 the coach the next phrase follows after that silence, as it does after the estimate.
@@ -27,8 +27,8 @@ from statistics import mean
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from local_runner.synthesis import Synthesizer
-from local_runner.voice import DEFAULT_RATE_WPM, VoiceError, VoiceSettings
+from local_runner.speaking.synthesis import Synthesizer
+from local_runner.speaking.voices import DEFAULT_RATE_WPM, VoiceError, VoiceSettings
 from skill import speech
 from skill.catalog import Area, Level, Place
 from skill.coach import workout_scripts

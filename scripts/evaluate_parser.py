@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_runner.nlu import Understander  # noqa: E402
+from local_runner.understanding.parser import Understander  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ def document() -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class Screen:
+class WorkoutCard:
     """A card to render, and the timed steps and cues that animate it (none for a still card)."""
 
     card: dict[str, Any]
@@ -101,7 +101,7 @@ class ScreenBuilder:
             texts["clock"] = ""
         return texts
 
-    def workout(self, state: WorkoutState, script: Script) -> Screen:
+    def workout(self, state: WorkoutState, script: Script) -> WorkoutCard:
         """The card for a reply that performs sets, with its timeline."""
         windows = sorted(script.windows, key=lambda w: w.start)
         if not windows:
@@ -130,7 +130,7 @@ class ScreenBuilder:
             if cue.key in SHOWN_CUES:
                 cues.append({"wait": max(0, _ms(cue.at) - said), "text": cue.text})
                 said += cues[-1]["wait"]
-        return Screen(card, steps, cues)
+        return WorkoutCard(card, steps, cues)
 
     @staticmethod
     def _count(state: WorkoutState, window: Window) -> list[dict[str, Any]]:
@@ -144,14 +144,16 @@ class ScreenBuilder:
             return [{"clock": str(whole + 1)}, {"wait": fraction, "count": "down", "seconds": whole}]
         return [{"count": "down", "seconds": whole}]
 
-    def still(self, state: WorkoutState | None, script: Script, paused: bool = True, buttons: bool = True) -> Screen:
+    def still(
+        self, state: WorkoutState | None, script: Script, paused: bool = True, buttons: bool = True
+    ) -> WorkoutCard:
         """A card that shows what the coach just said: mid-workout with a resume button, else start."""
         caption = script.text()
         if state is None or state.current is None:
             card: dict[str, Any] = {name: "" for name in CARD_FIELDS}
             start = [self._button("start")] if buttons else []
             card.update(exercise=self.coach.text("screen.title"), cue=caption, buttons=start)
-            return Screen(card)
+            return WorkoutCard(card)
         step = state.current
         pos = state.pos
         detail = self.coach.text("screen.set", number=str(pos.set + 1), sets=str(step.sets))
@@ -164,7 +166,7 @@ class ScreenBuilder:
             "next": self._next(state, _window_at(state)),
             "buttons": [self._button("resume"), self._button("next")] if buttons else [],
         }
-        return Screen(card)
+        return WorkoutCard(card)
 
 
 def delay_timeline(datasources: dict[str, Any], seconds: float) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from local_runner.audio_out import Speaker, audio_problem
-from local_runner.synthesis import Synthesizer
-from local_runner.voice import LOCALE_VOICES, VoiceError, VoiceSettings, check_locale, check_rate
+from local_runner.speaking.speaker import Speaker, audio_problem
+from local_runner.speaking.synthesis import Synthesizer
+from local_runner.speaking.voices import LOCALE_VOICES, VoiceError, VoiceSettings, check_locale, check_rate
 from tests.test_audio_setup import need_aplay, need_espeak
 from tests.test_local_coach import coach
 
@@ -169,7 +169,7 @@ def test_an_engine_that_dies_mid_phrase_is_replaced(tmp_path: Path) -> None:
     """The first worker dies on its first phrase; the second one answers."""
     need_espeak()
     marker = tmp_path / "died-once"
-    real = [sys.executable, "-m", "local_runner.speech_worker", "--rate", "170"]
+    real = [sys.executable, "-m", "local_runner.speaking.worker", "--rate", "170"]
     dies_once = (
         "import os, sys, pathlib\n"
         f"marker = pathlib.Path({str(marker)!r})\n"

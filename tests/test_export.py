@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from local_runner import synthesis
-from local_runner.export import SAMPLE_RATE, ExportError, render_wav
+from local_runner.speaking import synthesis
+from local_runner.speaking.recording import SAMPLE_RATE, ExportError, render_wav
 from skill.speech import Segment, Timeline
 from tests.test_audio_setup import need_espeak
 from tests.test_local_coach import environment, strong_back

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from interaction_models import LOCALES, ModelError, load_model
 from local_runner import envelopes
-from local_runner.nlu import SlotMatch, Understander, Understood, understander
-from local_runner.nlu_invocation import strip_invocation
-from local_runner.nlu_lexicon import Corrector, osa_distance
-from local_runner.nlu_numbers import find_durations
-from local_runner.nlu_text import drop_fillers, tokenize, words
+from local_runner.understanding.invocation import strip_invocation
+from local_runner.understanding.lexicon import Corrector, osa_distance
+from local_runner.understanding.numbers import find_durations
+from local_runner.understanding.parser import SlotMatch, Understander, Understood, understander
+from local_runner.understanding.text import drop_fillers, tokenize, words
 from skill.numbers import spoken
 from tests.alexa import ROOT, check_response, lambda_handler
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from interaction_models import load_model
-from local_runner.nlu import understander
+from local_runner.understanding.parser import understander
 
 DATA = Path(__file__).parent / "data"
 HALVES = ("dev", "test")

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local_runner.clock import Inbox, ScriptedWaiter, Typed, VirtualClock, scripted_cut
-from local_runner.conversation import Conversation, Reply
-from local_runner.player import Player
+from local_runner.coaching.clock import Inbox, ScriptedWaiter, Typed, VirtualClock, scripted_cut
+from local_runner.coaching.conversation import Conversation, Reply
+from local_runner.coaching.player import Player
 from skill.alexa.builder import get_skill
 from skill.coach import Coach
 from skill.routine import Step

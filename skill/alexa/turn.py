@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from skill.coach import Coach
 from skill.progress import UserData, streak
 from skill.routine import Position
-from skill.screen import TOKEN, Screen, ScreenBuilder, document
+from skill.screen import TOKEN, ScreenBuilder, WorkoutCard, document
 from skill.speech import Script, escape
 from skill.workout import device_tag
 
@@ -43,7 +43,7 @@ class Turn:
         self.device = device_tag(device.device_id if device is not None else None)
         self.offer: str | None = None  # what a following yes or no answers
         self.once_saved: str | None = None  # a dialog key said at the end of the reply once its save succeeded
-        self.screen: Screen | None = None  # what a screen device shows with this reply
+        self.screen: WorkoutCard | None = None  # what a screen device shows with this reply
         self._reopened_in: Window | None = None  # the window of a last reply this request cut short
         self._reopen_cut_finish()
 

@@ -10,7 +10,7 @@ Probabilities: every intent is equally likely a priori, and within an intent eve
 equally likely; slot values are equally likely. Without the first rule the intents with many
 short one-word phrasings ("yep", "nope") would crowd out "next" and "help".
 
-The recogniser only hears word sequences in this grammar; ``local_runner.nlu`` then resolves the
+The recogniser only hears word sequences in this grammar; ``local_runner.understanding.parser`` then resolves the
 words to an intent and slots exactly as it does for typed text, so there is still one source of
 phrases and one understanding.
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interaction_models import load_model
-from local_runner.nlu_numbers import NUMBERS
+from local_runner.understanding.numbers import NUMBERS
 
 INVOCATION_PREFIXES = ("open", "launch", "start", "talk to", "ask")
 LAUNCH = "LaunchRequest"

@@ -16,7 +16,7 @@ from interaction_models import ModelError
 if TYPE_CHECKING:
     import argparse
 
-    from local_runner.nlu import Understander
+    from local_runner.understanding.parser import Understander
 
 
 def _fail(message: str) -> int:
@@ -30,7 +30,7 @@ def _line(understander: Understander, text: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the understood request for ``args.text`` (a list of words; ``["-"]`` reads stdin)."""
-    from local_runner.nlu import understander
+    from local_runner.understanding.parser import understander
 
     words = [str(word) for word in (getattr(args, "text", None) or [])]
     from_stdin = words == ["-"]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from local_runner.nlu_text import drop_fillers
+from local_runner.understanding.text import drop_fillers
 
 if TYPE_CHECKING:
-    from local_runner.nlu_text import Token
+    from local_runner.understanding.text import Token
 
 WAKE_WORDS = frozenset({"alexa", "echo", "computer", "amazon", "ziggy"})
 LAUNCH_PREFIXES = frozenset(

@@ -1,7 +1,7 @@
 """Offline recognition of spoken commands with pocketsphinx and its bundled US English model.
 
 ``Recognizer`` decodes 16 kHz, 16-bit mono PCM against the command grammar
-(``local_runner.speech_grammar``), so it only ever hears word sequences the interaction models
+(``local_runner.listening.grammar``), so it only ever hears word sequences the interaction models
 contain; ``segments`` cuts a stream of audio into utterances with pocketsphinx's voice activity
 detector. The pronunciation dictionary is the wheel's CMU dictionary, cut down to the grammar's
 words, plus ``pronunciations.dict`` for the words it lacks ("glute", "deadlift", "pulldown").
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from local_runner.speech_grammar import Grammar, command_grammar
+from local_runner.listening.grammar import Grammar, command_grammar
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:

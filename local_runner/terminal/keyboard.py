@@ -19,7 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from local_runner.clock import Inbox
+    from local_runner.coaching.clock import Inbox
 
 
 class PipeReader:

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from local_runner import messages
-from local_runner.voice import UnknownVoiceError, VoiceError, VoiceSettings
+from local_runner.coaching import messages
+from local_runner.speaking.voices import UnknownVoiceError, VoiceError, VoiceSettings
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -48,7 +48,7 @@ def wav_seconds(path: Path) -> float:
 
 
 def worker_command(settings: VoiceSettings) -> list[str]:
-    command = [sys.executable, "-m", "local_runner.speech_worker", "--rate", str(settings.rate_wpm)]
+    command = [sys.executable, "-m", "local_runner.speaking.worker", "--rate", str(settings.rate_wpm)]
     if settings.voice:
         return [*command, "--voice", settings.voice]
     return [*command, "--prefer", settings.voice_id]

@@ -1,6 +1,6 @@
 """The text-to-speech worker: a child process that turns phrases into WAV files with pyttsx3.
 
-Run as ``python -m local_runner.speech_worker --rate 170 [--voice ID | --prefer ID]``. It speaks a small
+Run as ``python -m local_runner.speaking.worker --rate 170 [--voice ID | --prefer ID]``. It speaks a small
 JSON-lines protocol on its standard input and output:
 
 - on start, one line: ``{"ready": true, "voice": ID, "voices": [[id, name, languages], ...]}``

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from local_runner.synthesis import Clip, Synthesizer
-from local_runner.voice import DEFAULT_RATE_WPM, VoiceError, VoiceSettings
+from local_runner.speaking.synthesis import Clip, Synthesizer
+from local_runner.speaking.voices import DEFAULT_RATE_WPM, VoiceError, VoiceSettings
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_runner.nlu_text import words
+from local_runner.understanding.text import words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping

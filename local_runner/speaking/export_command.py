@@ -23,8 +23,8 @@ def _fail(message: str, status: int = 2) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from local_runner.export import ExportError, check_output, render_wav
-    from local_runner.voice import check_locale, check_rate
+    from local_runner.speaking.recording import ExportError, check_output, render_wav
+    from local_runner.speaking.voices import check_locale, check_rate
 
     try:
         locale = check_locale(args.locale)

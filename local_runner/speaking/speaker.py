@@ -21,13 +21,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from local_runner.voice import VoiceError
+from local_runner.speaking.voices import VoiceError
 from skill.config import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from local_runner.synthesis import Synthesizer
+    from local_runner.speaking.synthesis import Synthesizer
 
 PROBE_TIMEOUT_SECONDS = 5.0
 # A phrase whose audio is not ready this long after it was due is dropped (it is printed anyway).

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from local_runner.clock import Typed, Waiter
+    from local_runner.coaching.clock import Typed, Waiter
     from skill.speech import Timeline, Window
 
 # Moments closer together than this are handled together.
@@ -45,7 +45,7 @@ class Silent:
         return None
 
 
-class Screen(Protocol):
+class ReplyView(Protocol):
     """What the person sees while a reply plays."""
 
     def reply_started(self, windows: Sequence[Window]) -> None: ...
@@ -95,7 +95,7 @@ def schedule(timeline: Timeline, windows: Sequence[Window]) -> list[_Event]:
 class Player:
     """Plays replies: phrases to ``speech`` and ``screen`` at their moments; ticks for a live screen."""
 
-    def __init__(self, speech: SpeechOut, screen: Screen, tick_seconds: float | None = None) -> None:
+    def __init__(self, speech: SpeechOut, screen: ReplyView, tick_seconds: float | None = None) -> None:
         self.speech = speech
         self.screen = screen
         self.tick_seconds = tick_seconds  # coach seconds between screen updates; None: no ticks

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_runner.nlu_text import FUNCTION_WORDS, words
+from local_runner.understanding.text import FUNCTION_WORDS, words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence

@@ -1,6 +1,6 @@
 """``strong-back``: the interactive coach on a laptop, with no cloud and no account.
 
-What the person types is understood offline (``local_runner.nlu``), sent as an Alexa request
+What the person types is understood offline (``local_runner.understanding.parser``), sent as an Alexa request
 envelope to the very skill object the Lambda runs, and the reply is performed: every phrase
 spoken and printed at its moment, every pause a real pause on the coach's clock. A line typed
 while a reply plays cuts it short, as speaking over Alexa does. Piped input is a script: each
@@ -15,23 +15,39 @@ import os
 import signal
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from local_runner import messages
-from local_runner.clock import Inbox, ScriptedWaiter, Typed, TypedWaiter, VirtualClock, scripted_cut
-from local_runner.display import LiveScreen, PlainScreen, step_labels
-from local_runner.player import Outcome, Player, Silent, SpeechOut
-from local_runner.voice import UnknownVoiceError, VoiceError, VoiceSettings, check_locale, check_rate
+from local_runner.coaching import messages
+from local_runner.coaching.clock import Inbox, ScriptedWaiter, Typed, TypedWaiter, VirtualClock, scripted_cut
+from local_runner.coaching.player import Outcome, Player, Silent, SpeechOut
+from local_runner.listening.listener import script_stream
+from local_runner.speaking.voices import UnknownVoiceError, VoiceError, VoiceSettings, check_locale, check_rate
+from local_runner.terminal.display import LiveScreen, PlainScreen, step_labels
+from local_runner.terminal.keyboard import LineEditor, PipeReader
 from skill.config import Settings
+from skill.errors import ConfigurationError
 
 if TYPE_CHECKING:
     import argparse
 
-    from local_runner.conversation import Conversation, Reply
+    from local_runner.coaching.conversation import Conversation, Reply
+    from local_runner.listening.listener import MicrophoneListener
+    from local_runner.understanding.parser import Understander
 
 QUIT_WORDS = frozenset({"quit", "exit", "quit strong back", "exit strong back"})
 LIVE_TICK_SECONDS = 0.1  # real seconds between countdown updates on a terminal
-Screen = LiveScreen | PlainScreen
+Display = LiveScreen | PlainScreen  # the terminal, live or plain
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+class Reader(Closable, Protocol):
+    """Something that puts what the person types or says into the inbox, on a thread of its own."""
+
+    def start(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -78,7 +94,7 @@ def is_quit(text: str) -> bool:
 class ScreenLogHandler(logging.Handler):
     """The skill's warnings (e.g. progress that could not be saved) shown as notices."""
 
-    def __init__(self, screen: Screen) -> None:
+    def __init__(self, screen: Display) -> None:
         super().__init__(logging.WARNING)
         self.screen = screen
 
@@ -92,9 +108,9 @@ class CoachSession:
     def __init__(
         self,
         conversation: Conversation,
-        understander: Any,
+        understander: Understander,
         player: Player,
-        screen: Screen,
+        screen: Display,
         inbox: Inbox,
         *,
         interactive: bool,
@@ -177,12 +193,13 @@ class CoachSession:
 
 
 # ----- setting up -------------------------------------------------------------------------------
-def open_speech(options: CoachOptions, screen: Screen) -> tuple[SpeechOut, Any]:
+def open_speech(options: CoachOptions, screen: Display) -> tuple[SpeechOut, tuple[Closable, ...]]:
     """The speech output and what to close after; text only (with a notice) when it can't play."""
     if options.text_only:
-        return Silent(), None
-    from local_runner.audio_out import Speaker, audio_problem
-    from local_runner.synthesis import Synthesizer
+        return Silent(), ()
+    # Imported here: --text never starts the speech worker or touches audio.
+    from local_runner.speaking.speaker import Speaker, audio_problem
+    from local_runner.speaking.synthesis import Synthesizer
 
     synthesizer = Synthesizer(options.voice)
     try:
@@ -193,18 +210,18 @@ def open_speech(options: CoachOptions, screen: Screen) -> tuple[SpeechOut, Any]:
     except VoiceError as error:
         synthesizer.close()
         screen.notice(messages.printing_instead(str(error)))
-        return Silent(), None
+        return Silent(), ()
     problem = audio_problem()
     if problem is not None:
         synthesizer.close()
         screen.notice(messages.no_audio_output(problem))
-        return Silent(), None
+        return Silent(), ()
     speaker = Speaker(synthesizer, on_failure=lambda reason: screen.notice(messages.speech_stopped(reason)))
     return speaker, (speaker, synthesizer)
 
 
 def list_voices(options: CoachOptions) -> int:
-    from local_runner.synthesis import Synthesizer
+    from local_runner.speaking.synthesis import Synthesizer
 
     synthesizer = Synthesizer(VoiceSettings(options.voice.locale, None, options.voice.rate_wpm))
     try:
@@ -257,7 +274,7 @@ def run_coach(args: argparse.Namespace) -> int:
     if problem is not None:
         return _fail(messages.storage_failed(problem), 1)
     try:
-        from local_runner.nlu import understander
+        from local_runner.understanding.parser import understander
 
         understanding = understander(options.voice.locale)
     except (ImportError, OSError, ValueError) as error:
@@ -271,7 +288,7 @@ def run_coach(args: argparse.Namespace) -> int:
             return _fail(messages.listen_file_failed(str(error)), 1)
     live = sys.stdout.isatty() and Settings.from_env().term != "dumb"
     interactive = sys.stdin.isatty() and script is None
-    screen: Screen = LiveScreen() if live else PlainScreen(prompts=interactive)
+    screen: Display = LiveScreen() if live else PlainScreen(prompts=interactive)
     if script is not None:
         screen.info(messages.heard_in_file(len(script), str(options.listen_from)))
     try:
@@ -284,13 +301,12 @@ def run_coach(args: argparse.Namespace) -> int:
 
 
 # ----- spoken commands ----------------------------------------------------------------------------
-def spoken_script(options: CoachOptions, understanding: Any) -> list[str]:
+def spoken_script(options: CoachOptions, understanding: Understander) -> list[str]:
     """The commands spoken in ``--listen-from``'s WAV file; ``ValueError`` says what went wrong."""
-    from pathlib import Path
-
-    from local_runner.audio_in import AudioInputError
-    from local_runner.listener import SpokenCommands, commands_in_file
-    from local_runner.recognizer import Recognizer, RecognizerError
+    # Imported here: pocketsphinx and its model load only for --listen-from.
+    from local_runner.listening.audio_in import AudioInputError
+    from local_runner.listening.listener import SpokenCommands, commands_in_file
+    from local_runner.listening.recognizer import Recognizer, RecognizerError
 
     def unclear(words: str) -> None:
         print(messages.not_a_command(words), file=sys.stderr)
@@ -304,12 +320,19 @@ def spoken_script(options: CoachOptions, understanding: Any) -> list[str]:
 
 
 def start_listening(
-    options: CoachOptions, understanding: Any, screen: Screen, speech: SpeechOut, inbox: Inbox, *, typing: bool
-) -> Any:
+    options: CoachOptions,
+    understanding: Understander,
+    screen: Display,
+    speech: SpeechOut,
+    inbox: Inbox,
+    *,
+    typing: bool,
+) -> MicrophoneListener | None:
     """A microphone listener (started with the other readers), or None after saying why there is none."""
-    from local_runner.audio_in import AudioInputError, Microphone
-    from local_runner.listener import MicrophoneListener, SpokenCommands
-    from local_runner.recognizer import Recognizer, RecognizerError
+    # Imported here: pocketsphinx and its model load only for --listen.
+    from local_runner.listening.audio_in import AudioInputError, Microphone
+    from local_runner.listening.listener import MicrophoneListener, SpokenCommands
+    from local_runner.listening.recognizer import Recognizer, RecognizerError
 
     screen.info(messages.LOADING_RECOGNIZER)
     microphone = Microphone(options.mic)
@@ -340,20 +363,18 @@ def _stop_on_hangup() -> None:
 
 def _run_session(
     options: CoachOptions,
-    understanding: Any,
-    screen: Screen,
+    understanding: Understander,
+    screen: Display,
     speech: SpeechOut,
-    closing: Any,
+    closing: tuple[Closable, ...],
     *,
     live: bool,
     interactive: bool,
     script: list[str] | None = None,
 ) -> int:
-    from local_runner.conversation import Conversation
-    from local_runner.listener import script_stream
-    from local_runner.terminal_input import LineEditor, PipeReader
+    # Imported here: the skill (with ask-sdk) only once the options and the set-up are known to be good.
+    from local_runner.coaching.conversation import Conversation
     from skill.alexa.builder import get_skill
-    from skill.errors import ConfigurationError
 
     try:
         skill = get_skill()
@@ -367,7 +388,7 @@ def _run_session(
     skill_log.addHandler(log_handler)
     skill_log.propagate = False
     inbox = Inbox()
-    readers: list[Any] = []
+    readers: list[Reader] = []
     listener = None
     if options.listen:
         listener = start_listening(options, understanding, screen, speech, inbox, typing=interactive)
@@ -398,7 +419,6 @@ def _run_session(
         for reader in readers:
             reader.close()
         screen.close()
-        if closing is not None:
-            for part in closing:
-                part.close()
+        for part in closing:
+            part.close()
         skill_log.removeHandler(log_handler)

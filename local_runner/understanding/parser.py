@@ -18,12 +18,29 @@ from typing import TYPE_CHECKING, Any
 
 from interaction_models import ModelError, load_model
 from local_runner.envelopes import slot_json
-from local_runner.nlu_invocation import strip_invocation
-from local_runner.nlu_lexicon import Corrector, SlotLexicon
-from local_runner.nlu_match import FORM_CREDIT, TYPO_CREDIT, IntentIndex, Said, Sample, is_placeholder, placeholder
-from local_runner.nlu_numbers import WORDS as NUMBER_WORDS
-from local_runner.nlu_numbers import find_durations
-from local_runner.nlu_text import ARTICLES, DANGLING, FUNCTION_WORDS, NEGATIONS, Token, drop_fillers, tokenize, words
+from local_runner.understanding.invocation import strip_invocation
+from local_runner.understanding.lexicon import Corrector, SlotLexicon
+from local_runner.understanding.match import (
+    FORM_CREDIT,
+    TYPO_CREDIT,
+    IntentIndex,
+    Said,
+    Sample,
+    is_placeholder,
+    placeholder,
+)
+from local_runner.understanding.numbers import WORDS as NUMBER_WORDS
+from local_runner.understanding.numbers import find_durations
+from local_runner.understanding.text import (
+    ARTICLES,
+    DANGLING,
+    FUNCTION_WORDS,
+    NEGATIONS,
+    Token,
+    drop_fillers,
+    tokenize,
+    words,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

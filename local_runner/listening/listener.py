@@ -15,15 +15,16 @@ from __future__ import annotations
 import io
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
 
-    from local_runner.audio_in import Microphone
-    from local_runner.clock import Inbox
-    from local_runner.recognizer import Recognizer
+    from local_runner.coaching.clock import Inbox
+    from local_runner.listening.audio_in import Microphone
+    from local_runner.listening.recognizer import Recognizer
+    from local_runner.understanding.parser import Understander
 
 FALLBACK = "AMAZON.FallbackIntent"
 ECHO_TAIL_SECONDS = 0.3  # the room still rings this long after the coach stops talking
@@ -32,7 +33,7 @@ ECHO_TAIL_SECONDS = 0.3  # the room still rings this long after the coach stops 
 class SpokenCommands:
     """An utterance's audio to the command said, or None (with ``on_unclear`` told) if none."""
 
-    def __init__(self, recognizer: Recognizer, understander: Any, on_unclear: Callable[[str], None]) -> None:
+    def __init__(self, recognizer: Recognizer, understander: Understander, on_unclear: Callable[[str], None]) -> None:
         self.recognizer = recognizer
         self.understander = understander
         self.on_unclear = on_unclear
@@ -47,7 +48,7 @@ class SpokenCommands:
 
 def commands_in_file(path: Path, recognizer: Recognizer, commands: SpokenCommands) -> list[str]:
     """Every command spoken in a WAV file, in order (``AudioInputError`` if it can't be read)."""
-    from local_runner.audio_in import read_wav
+    from local_runner.listening.audio_in import read_wav
 
     pcm = read_wav(path)
     return [text for utterance in recognizer.segments([pcm]) if (text := commands.command(utterance.pcm))]

@@ -23,7 +23,7 @@ from skill.workout import REPLY_LAG_SECONDS
 if TYPE_CHECKING:
     from ask_sdk_core.skill import CustomSkill
 
-    from local_runner.clock import VirtualClock
+    from local_runner.coaching.clock import VirtualClock
 
 _LAG = timedelta(seconds=REPLY_LAG_SECONDS)
 _TICK = timedelta(milliseconds=1)

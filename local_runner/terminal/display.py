@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
-from local_runner import messages
+from local_runner.coaching import messages
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

@@ -1,0 +1,1 @@
+"""Listening: the microphone or a WAV file, the recogniser and its grammar, spoken commands into the inbox."""

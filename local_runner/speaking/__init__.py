@@ -1,0 +1,1 @@
+"""Speaking: voices, text-to-speech in a worker process, the speaker, and recordings of whole workouts."""
