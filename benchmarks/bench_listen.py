@@ -3,7 +3,7 @@
     python benchmarks/bench_listen.py
 
 The commands are tests/data/spoken_commands.toml, synthesized with espeak-ng in the voices of
-tests/spoken.py (American voices at several rates, some with a room's hiss; and other accents,
+tests/support/spoken.py (American voices at several rates, some with a room's hiss; and other accents,
 reported apart because the recogniser's acoustic model is US English). Each recording goes the
 way ``strong-back --listen-from`` takes it: read and resampled, cut into utterances by the voice
 activity detector, decoded, and resolved by the offline parser. A command counts as understood
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from local_runner.listening.audio_in import read_wav  # noqa: E402
 from local_runner.listening.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer, decode  # noqa: E402
 from local_runner.understanding.parser import understander  # noqa: E402
-from tests import spoken  # noqa: E402
+from tests.support import spoken  # noqa: E402
 
 ACCURACY_TARGET = 0.90
 RTF_TARGET = 0.10

@@ -47,8 +47,8 @@ if TYPE_CHECKING:
 
     from flask import Flask
 
-    from tests.moto_server import WorkoutTable
-    from tests.people import Latency
+    from tests.support.moto_server import WorkoutTable
+    from tests.support.people import Latency
 
 REPLY_BOUND_SECONDS = 6.0  # Alexa waits about 8 s
 WORKOUTS_PER_PERSON = 1  # over HTTP one workout per person: a second finish would not fit in Alexa's 150 s window
@@ -182,7 +182,7 @@ class Phase:
 
 
 def error_kind(error: Exception) -> str:
-    from tests.people import Mismatch, TransportError
+    from tests.support.people import Mismatch, TransportError
 
     if isinstance(error, TransportError):
         return error.kind
@@ -244,7 +244,7 @@ def run_people(
     ``measuring()`` is called before each request: True inside the measured window, False during
     the warm-up, and it raises ``TimeUp`` at the end. A request counts if it started in the window.
     """
-    from tests.people import Latency
+    from tests.support.people import Latency
 
     latency = Latency()
     start = time.monotonic()
@@ -302,8 +302,8 @@ def skill_people(
     it is cached), and a short run should measure the steady state, not the first plans. Each
     person's user id and finished workouts go to ``results``, to check their documents after the run.
     """
-    from tests.alexa import Alexa
-    from tests.people import ClockWindow, Done, Person, Routine, SignedHttp
+    from tests.support.alexa import Alexa
+    from tests.support.people import ClockWindow, Done, Person, Routine, SignedHttp
 
     def act(number: int, latency: Latency, measuring: Callable[[], bool]) -> None:
         routine = Routine.number((number % routines) * 7, ("PT10M", "PT15M"))
@@ -330,7 +330,7 @@ def skill_people(
 
 def check_documents(table: WorkoutTable, results: list[tuple[str, dict[str, Any]]], phase: Phase) -> None:
     """Every person's stored document holds exactly their finished workouts: nothing lost, nothing foreign."""
-    from tests.people import check_stored
+    from tests.support.people import check_stored
 
     for user, expected in results:
         try:
@@ -345,8 +345,8 @@ def check_documents(table: WorkoutTable, results: list[tuple[str, dict[str, Any]
 def baseline_people(url: str) -> Callable[[int, Latency, Callable[[], bool]], None]:
     """Each person: signed requests in a session (next, next, ...), a new session every ten."""
     from local_runner import envelopes
-    from tests.alexa import check_response
-    from tests.people import SignedHttp
+    from tests.support.alexa import check_response
+    from tests.support.people import SignedHttp
 
     def act(number: int, latency: Latency, measuring: Callable[[], bool]) -> None:
         transport = Measured(SignedHttp(url, timeout=REPLY_BOUND_SECONDS + 4), latency, measuring)
@@ -412,7 +412,7 @@ class Setup:
 
 
 def environment(table: WorkoutTable, cert_origin: str, workers: int) -> dict[str, str]:
-    from tests.web_pki import SKILL_ID, root_file
+    from tests.support.web_pki import SKILL_ID, root_file
 
     env = {k: v for k, v in os.environ.items() if k not in ("STRONG_BACK_DB", "AWS_PROFILE")}
     env.update(table.env)
@@ -500,8 +500,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from tests.moto_server import DUMMY_AWS, MotoProcess, make_table
-    from tests.web_pki import CertServer, pki, serve_bytes
+    from tests.support.moto_server import DUMMY_AWS, MotoProcess, make_table
+    from tests.support.web_pki import CertServer, pki, serve_bytes
 
     os.environ.update(DUMMY_AWS)
     storage = MotoProcess()

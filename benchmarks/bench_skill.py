@@ -16,13 +16,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from local_runner import envelopes  # noqa: E402
+from tests.support import events  # noqa: E402
 
 COLD_OURS = """
 import time, json, sys
@@ -60,15 +59,7 @@ print(time.perf_counter() - t0)
 
 
 def launch_event(user: str = "amzn1.ask.account.bench") -> dict:
-    return envelopes.envelope(
-        envelopes.launch_request(),
-        user_id=user,
-        session_id="amzn1.echo-api.session.bench",
-        new=True,
-        attributes={},
-        locale="en-US",
-        moment=datetime.now(UTC),
-    )
+    return events.launch_event(user)
 
 
 def start_moto() -> tuple[object, str]:
@@ -130,7 +121,7 @@ def warm_latency(requests: int) -> list[float]:
     import lambda_function
 
     sys.path.insert(0, str(ROOT))
-    from tests.alexa import Alexa
+    from tests.support.alexa import Alexa
 
     alexa = Alexa()
     alexa.handler = lambda_function.lambda_handler

@@ -30,8 +30,8 @@ def main() -> int:
 
     from hypothesis import HealthCheck, given, seed, settings
 
-    from tests.alexa import check_response, lambda_handler
-    from tests.fuzz_envelopes import alexa_envelopes
+    from tests.support.alexa import check_response, lambda_handler
+    from tests.support.fuzz_envelopes import alexa_envelopes
     from tests.test_fuzz import FAILURES, REAL
 
     logging.getLogger("skill").setLevel(logging.ERROR)

@@ -247,13 +247,6 @@ def load_catalog(path: Path | None = None) -> dict[str, Exercise]:
 CATALOG: Mapping[str, Exercise] = MappingProxyType(load_catalog())
 
 
-def get(exercise_id: str) -> Exercise:
-    try:
-        return CATALOG[exercise_id]
-    except KeyError:
-        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(CATALOG)}") from None
-
-
 def exercises_for(area: Area | str, place: Place | str) -> list[Exercise]:
     """The exercises of a routine, in order; a full back routine alternates lower and upper."""
     area, place = Area(area), Place(place)

@@ -65,13 +65,6 @@ class Coach:
     def say_at(self, script: Script, at: float, key: str, seed: int = 0, /, **data: object) -> bool:
         return script.say_at(at, self.sentence(key, seed, **data), key)
 
-    def lines(self, *parts: tuple[str, dict[str, object]]) -> Script:
-        """An untimed reply made of dialog keys with their data."""
-        script = Script()
-        for key, data in parts:
-            self.say(script, key, **data)
-        return script
-
     # ----- describing things ------------------------------------------------------------
     def exercises(self, count: int) -> str:
         """ "one exercise", "six exercises"."""

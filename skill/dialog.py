@@ -6,7 +6,6 @@ The phrases live in ``skill/locale/<lang>/dialog.toml``; a key may have several 
 
 from __future__ import annotations
 
-import string
 import tomllib
 from dataclasses import dataclass
 from functools import cache
@@ -53,11 +52,6 @@ def _load_language(language: str) -> dict[str, tuple[str, ...]]:
         return {}
     with path.open("rb") as handle:
         return _flatten(tomllib.load(handle))
-
-
-def placeholders(template: str) -> set[str]:
-    """The ``{name}`` fields a template needs."""
-    return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
 class Dialog:

@@ -14,4 +14,4 @@ os.environ["STRONG_BACK_DB"] = str(_DATA / "strong-back.db")
 for _name in ("WORKOUT_TABLE", "DYNAMODB_ENDPOINT_URL", "SKILL_ID", "AWS_LAMBDA_FUNCTION_NAME"):
     os.environ.pop(_name, None)
 
-pytest_plugins = ["tests.moto_server"] if importlib.util.find_spec("tests.moto_server") else []
+pytest_plugins = ["tests.support.moto_server"] if importlib.util.find_spec("tests.support.moto_server") else []

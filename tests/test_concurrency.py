@@ -1,6 +1,6 @@
 """Isolation and concurrency: many people at once, and two devices of one person racing.
 
-- The adapters themselves, on moto's server (a process of its own, tests/moto_server.py) and on
+- The adapters themselves, on moto's server (a process of its own, tests/support/moto_server.py) and on
   a SQLite file: saves made from the same revision are merged, never lost; many devices saving
   at once lose no acknowledged write; documents from before revisions are saved conditionally.
 - The skill in this process over SQLite, on threads (the local coach, a single-worker serve):
@@ -24,24 +24,22 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from local_runner import envelopes
 from skill.alexa.persistence import dynamodb_adapter, sqlite_adapter
 from skill.errors import WriteConflict
 from skill.progress import UserData
 from skill.storage.base import StoredDocument
 from skill.storage.sqlite import SQLiteStore
 from skill.workout import HistoryRecord
-from tests.alexa import Alexa
-from tests.moto_server import DynamoProxy, MotoProcess, Reply, WorkoutTable, make_table
-from tests.people import ClockWindow, Person, Routine, SignedHttp, check_stored
+from tests.support.alexa import Alexa
+from tests.support.events import launch_event, request_envelope
+from tests.support.moto_server import DynamoProxy, MotoProcess, Reply, WorkoutTable, make_table
+from tests.support.people import ClockWindow, Person, Routine, SignedHttp, check_stored
 from tests.test_persistence import fresh_lambda_handler, sqlite_document
 
 if TYPE_CHECKING:
@@ -50,8 +48,8 @@ if TYPE_CHECKING:
 
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
+    from tests.support.web_pki import CertServer
     from tests.test_web_serve import Server
-    from tests.web_pki import CertServer
 
 pytestmark = pytest.mark.slow
 REPLY_BOUND_SECONDS = 6.0  # Alexa waits about 8 s; every reply, under load too, well inside it
@@ -82,18 +80,7 @@ def adapter(request: pytest.FixtureRequest, tmp_path: Path) -> AbstractPersisten
 
 
 def envelope_for(user: str) -> RequestEnvelope:
-    event = envelopes.envelope(
-        envelopes.launch_request(),
-        user_id=user,
-        session_id=envelopes.new_session_id(),
-        new=True,
-        attributes={},
-        locale="en-US",
-        moment=datetime.now(UTC),
-    )
-    loaded = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
-    assert isinstance(loaded, RequestEnvelope)
-    return loaded
+    return request_envelope(launch_event(user))
 
 
 def record(workout_id: str, day: int = 1) -> dict[str, Any]:
@@ -302,7 +289,7 @@ def gate(moto_process: MotoProcess) -> Iterator[PutGate]:
 
 def function_role_actions() -> set[str]:
     """The DynamoDB actions template.yaml lets the Lambda function's role take."""
-    from tests.moto_server import template
+    from tests.support.moto_server import template
 
     functions = [r for r in template()["Resources"].values() if r["Type"] == "AWS::Serverless::Function"]
     statements = [s for f in functions for p in f["Properties"].get("Policies", []) for s in p.get("Statement", [])]
@@ -394,7 +381,7 @@ def test_two_devices_finishing_in_the_same_moment_keep_both_workouts_sqlite(
 # ----- the real server: strong-back serve on gunicorn, DynamoDB, signed HTTP ---------------------------
 @pytest.fixture(scope="module")
 def certs() -> Iterator[CertServer]:
-    from tests.web_pki import CertServer, pki, serve_bytes
+    from tests.support.web_pki import CertServer, pki, serve_bytes
 
     with CertServer({"/echo.api/good.pem": serve_bytes(pki().chain())}) as server:
         yield server

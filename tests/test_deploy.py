@@ -15,21 +15,20 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from local_runner import envelopes
 from skill.storage.dynamodb import PARTITION_KEY
-from tests.alexa import Alexa
-from tests.moto_server import TEMPLATE, make_table, table_properties, template
+from tests.support.alexa import Alexa
+from tests.support.events import launch_event
+from tests.support.moto_server import TEMPLATE, make_table, table_properties, template
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from tests.moto_server import MotoServer, WorkoutTable
+    from tests.support.moto_server import MotoServer, WorkoutTable
 
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTION = "StrongBackFunction"
@@ -258,15 +257,7 @@ def test_without_a_table_or_region_nothing_of_boto3_is_even_imported(
     built_function: Path, lambda_runtime: Path, tmp_path: Path
 ) -> None:
     """boto3 is right there on the path, yet the SQLite path never imports it (no client, no region lookup)."""
-    event = envelopes.envelope(
-        envelopes.launch_request(),
-        user_id="amzn1.ask.account.local",
-        session_id="amzn1.echo-api.session.local",
-        new=True,
-        attributes={},
-        locale="en-US",
-        moment=datetime.now(UTC),
-    )
+    event = launch_event("amzn1.ask.account.local")
     result = subprocess.run(
         isolated(built_function, lambda_runtime, LOCAL),
         env=bare_env(tmp_path, STRONG_BACK_DB=str(tmp_path / "progress.db")),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 import pytest
 
 from skill.catalog import CATALOG
 from skill.speech import Window
-from tests.alexa import Alexa, Unresolved
+from tests.support.alexa import Alexa, Unresolved
 
 
 def windows(heard) -> list[Window]:  # type: ignore[no-untyped-def]
@@ -222,28 +222,19 @@ def test_session_end_keeps_progress() -> None:
 
 def test_skill_id_is_enforced_when_set() -> None:
     import tempfile
-    from datetime import datetime
     from pathlib import Path
 
     from ask_sdk_core.exceptions import AskSdkException
 
-    from local_runner import envelopes
     from skill.alexa.builder import build_skill
     from skill.alexa.invoke import invoke
     from skill.alexa.persistence import sqlite_adapter
+    from tests.support.events import launch_event
 
     skill = build_skill(
         sqlite_adapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
     )
-    event = envelopes.envelope(
-        envelopes.launch_request(),
-        user_id="u",
-        session_id="s",
-        new=True,
-        attributes={},
-        locale="en-US",
-        moment=datetime.now(UTC),
-    )
+    event = launch_event("u")
     with pytest.raises(AskSdkException):
         invoke(skill, event)
 

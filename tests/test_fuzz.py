@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skill.alexa.invoke import NotAnAlexaRequest
-from tests.alexa import Alexa, check_response, lambda_handler
-from tests.fuzz_envelopes import alexa_envelopes
+from tests.support.alexa import Alexa, check_response, lambda_handler
+from tests.support.fuzz_envelopes import alexa_envelopes
 
 
 def _real_attributes() -> list[dict]:

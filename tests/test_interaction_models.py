@@ -22,7 +22,7 @@ from interaction_models.generate import SourceError, build_model, generated, rea
 from interaction_models.package import PackageError, build, endpoint
 from skill.alexa import session_handlers
 from skill.catalog import CATALOG
-from tests.alexa import ROOT, Alexa
+from tests.support.alexa import ROOT, Alexa
 
 # ---- the contract (design.md), written out here so that a model drifting from it fails ----
 CUSTOM_INTENTS = {

@@ -23,7 +23,7 @@ from local_runner.listening.grammar import Grammar, command_grammar, slot_phrase
 from local_runner.listening.listener import MicrophoneListener, SpokenCommands
 from local_runner.listening.recognizer import EXTRA_PRONUNCIATIONS, Recognizer, pronunciations, read_dictionary
 from local_runner.understanding.parser import understander
-from tests import spoken
+from tests.support import spoken
 from tests.test_audio_setup import need_espeak
 
 if TYPE_CHECKING:

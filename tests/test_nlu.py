@@ -25,7 +25,7 @@ from local_runner.understanding.numbers import find_durations
 from local_runner.understanding.parser import SlotMatch, Understander, Understood, understander
 from local_runner.understanding.text import drop_fillers, tokenize, words
 from skill.numbers import spoken
-from tests.alexa import ROOT, check_response, lambda_handler
+from tests.support.alexa import ROOT, check_response, lambda_handler
 
 DATA = Path(__file__).parent / "data"
 HELD_OUT_TARGET = 0.95  # share of held-out phrasings that must be understood exactly

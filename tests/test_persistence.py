@@ -4,7 +4,7 @@ Every behavioural test runs twice: with DynamoDB (moto's server on 127.0.0.1, th
 as template.yaml declares it, real boto3 calls) and with the SQLite file. Conversations go
 through ``lambda/lambda_function.py`` loaded afresh for each test, so the module picks its
 storage from the environment exactly as it does on Lambda (``WORKOUT_TABLE`` and
-``DYNAMODB_ENDPOINT_URL``, or ``STRONG_BACK_DB``); the copy that tests/alexa.py loads once
+``DYNAMODB_ENDPOINT_URL``, or ``STRONG_BACK_DB``); the copy that tests/support/alexa.py loads once
 for the other tests keeps its own SQLite file. What was stored is read back directly (boto3
 ``get_item``, or sqlite3), not through the skill.
 """
@@ -15,18 +15,17 @@ import itertools
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from ask_sdk_core.serialize import DefaultSerializer
 from ask_sdk_model import RequestEnvelope
 
-from local_runner import envelopes
 from skill.alexa.builder import get_skill
 from skill.alexa.persistence import dynamodb_adapter, sqlite_adapter
 from skill.errors import StorageError
-from tests.alexa import Alexa, load_lambda_handler
+from tests.support.alexa import Alexa, load_lambda_handler
+from tests.support.events import launch_event, request_envelope
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,7 +33,7 @@ if TYPE_CHECKING:
 
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
 
-    from tests.moto_server import WorkoutTable
+    from tests.support.moto_server import WorkoutTable
 
 pytestmark = pytest.mark.slow
 
@@ -159,21 +158,7 @@ def test_two_people_never_see_each_other_s_progress(storage: Storage) -> None:
 
 # ----- the adapters themselves: same three methods, same behaviour ---------------------------
 def request_for(user: str | None) -> RequestEnvelope:
-    event = envelopes.envelope(
-        envelopes.launch_request(),
-        user_id=user or "",
-        session_id="amzn1.echo-api.session.adapter",
-        new=True,
-        attributes={},
-        locale="en-US",
-        moment=datetime.now(UTC),
-    )
-    if user is None:
-        del event["context"]["System"]["user"]
-        del event["session"]["user"]
-    envelope = DefaultSerializer().deserialize(json.dumps(event), RequestEnvelope)
-    assert isinstance(envelope, RequestEnvelope)
-    return envelope
+    return request_envelope(launch_event(user))
 
 
 DOCUMENT = {
@@ -207,7 +192,7 @@ def test_adapters_refuse_a_request_without_a_user(storage: Storage) -> None:
 
 
 def test_the_item_is_keyed_as_the_template_declares(workout_table: WorkoutTable) -> None:
-    from tests.moto_server import table_properties
+    from tests.support.moto_server import table_properties
 
     adapter = dynamodb_adapter(workout_table.name, workout_table.endpoint)
     adapter.save_attributes(request_for("amzn1.ask.account.key"), {"v": 1})

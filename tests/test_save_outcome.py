@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.alexa import Alexa
+from tests.support.alexa import Alexa
 from tests.test_local_coach import coach
 from tests.test_persistence import fresh_lambda_handler
 

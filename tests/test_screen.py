@@ -12,8 +12,8 @@ import pytest
 from skill.catalog import CATALOG
 from skill.screen import DOCUMENT_PATH
 from skill.speech import Window, timeline_from_ssml
-from tests.alexa import Alexa, Heard
-from tests.apl_sim import Runner, payload_references
+from tests.support.alexa import Alexa, Heard
+from tests.support.apl_sim import Runner, payload_references
 
 SPOKEN_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,

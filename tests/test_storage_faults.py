@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
-from tests.alexa import Alexa, Heard
-from tests.moto_server import DynamoProxy, MotoServer, Reply, WorkoutTable, make_table
+from tests.support.alexa import Alexa, Heard
+from tests.support.moto_server import DynamoProxy, MotoServer, Reply, WorkoutTable, make_table
 from tests.test_persistence import fresh_lambda_handler
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from cryptography.x509.verification import Store
 from skill.alexa.builder import build_skill
 from skill.alexa.persistence import sqlite_adapter
 from skill.errors import ConfigurationError
-from tests.alexa import check_response
-from tests.web_pki import (
+from tests.support.alexa import check_response
+from tests.support.web_pki import (
     SKILL_ID,
     CertServer,
     Sent,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.web_pki import (
+from tests.support.web_pki import (
     CertServer,
     Route,
     closed_port,

@@ -18,7 +18,7 @@ from flask import Flask
 
 from skill.alexa.builder import build_skill
 from skill.alexa.persistence import sqlite_adapter
-from tests.web_pki import launch_event, pki, signed
+from tests.support.web_pki import launch_event, pki, signed
 from web.sdk import SkillAdapter, VerificationException, import_sdk_verifier
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,8 +23,18 @@ from typing import TYPE_CHECKING
 import pytest
 import requests
 
-from tests.alexa import check_response
-from tests.web_pki import CertServer, Sent, hang, launch_event, pki, root_file, serve_bytes, signed, stalled_post
+from tests.support.alexa import check_response
+from tests.support.web_pki import (
+    CertServer,
+    Sent,
+    hang,
+    launch_event,
+    pki,
+    root_file,
+    serve_bytes,
+    signed,
+    stalled_post,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.verification import Store
 
 from skill.errors import ConfigurationError
-from tests.web_pki import (
+from tests.support.web_pki import (
     AMAZON_CHAIN,
     AMAZON_CHAIN_MOMENT,
     Sent,

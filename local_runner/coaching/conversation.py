@@ -94,10 +94,6 @@ class Conversation:
         self._timed_reply: tuple[datetime, datetime] | None = None  # (its request's stamp, when it began)
         self.saved: bool | None = None  # whether storage held all progress after the last request (None: unknown)
 
-    @property
-    def in_session(self) -> bool:
-        return self.session_id is not None
-
     def _stamp(self) -> datetime:
         """The timestamp of a request sent now (see the module notes)."""
         now = self.clock.now()

@@ -27,7 +27,7 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
 REGION = "us-east-1"
 DUMMY_AWS = {
@@ -210,7 +210,7 @@ def serial_app() -> Any:
 
 
 def serve(port: int = 0) -> None:
-    """``python -m tests.moto_server [PORT]``: serve on 127.0.0.1, print the port, run until killed."""
+    """``python -m tests.support.moto_server [PORT]``: serve on 127.0.0.1, print the port, run until killed."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
@@ -232,7 +232,7 @@ class MotoProcess:
 
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.moto_server"], stdout=subprocess.PIPE, env=env, cwd=ROOT
+            [sys.executable, "-m", "tests.support.moto_server"], stdout=subprocess.PIPE, env=env, cwd=ROOT
         )
         assert self.process.stdout is not None
         ready = select.select([self.process.stdout], [], [], start_within)[0]

@@ -1,6 +1,6 @@
 """Simulated people doing whole workouts, for the concurrency tests and the load benchmark.
 
-A ``Person`` drives the ``tests.alexa.Alexa`` double (one device: its own session and clock)
+A ``Person`` drives the ``tests.support.alexa.Alexa`` double (one device: its own session and clock)
 through a routine of their own: open the skill, start the workout, step through it to the end
 (``next`` after listening to a reply, ``skip`` now and then), later ask for their progress.
 Every reply is checked against what this person did: the workout in the reply is theirs, the
@@ -9,7 +9,7 @@ what their stored document must then hold.
 
 The transport is the double's ``handler``: the real ``lambda_handler`` in this process, or
 ``SignedHttp``, which posts each envelope to a served endpoint with a real signature made with
-the test PKI (tests/web_pki.py). Over HTTP every request must be stamped within 150 seconds of
+the test PKI (tests/support/web_pki.py). Over HTTP every request must be stamped within 150 seconds of
 the server's clock, so a ``ClockWindow`` keeps the person's clock near real time: where listening
 to a whole reply would take the clock too far ahead, the person says ``next`` as its first set
 ends, or ``skip``, always leaving room to hear out a reply that finishes the workout.
@@ -28,7 +28,7 @@ import requests
 
 from skill.numbers import spoken
 from skill.workout import REPLY_LAG_SECONDS
-from tests.alexa import Alexa, Heard
+from tests.support.alexa import Alexa, Heard
 
 ROUTINES = [
     (area, level, place)
@@ -109,7 +109,7 @@ class SignedHttp:
     """A handler for the Alexa double that posts envelopes, signed as Alexa signs them, to ``url``."""
 
     def __init__(self, url: str, latency: Latency | None = None, timeout: float = 10.0) -> None:
-        from tests.web_pki import signed
+        from tests.support.web_pki import signed
 
         self.url = url
         self.sign = signed

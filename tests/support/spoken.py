@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-COMMANDS_FILE = Path(__file__).parent / "data" / "spoken_commands.toml"
+COMMANDS_FILE = Path(__file__).parents[1] / "data" / "spoken_commands.toml"
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from local_runner import envelopes
 from skill.speech import ssml_problems, timeline_from_ssml
 from skill.workout import REPLY_LAG_SECONDS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Slot name -> slot type, as the en-US interaction model defines them.
 SLOT_TYPES = {
     slot["name"]: slot["type"] for intent in load_model("en-US")["intents"] for slot in intent.get("slots", [])

@@ -35,6 +35,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from werkzeug.serving import make_server
 
 from local_runner import envelopes
+from tests.support import events
 
 SIGNING_NAME = "echo-api.amazon.com"
 CERT_ORIGIN = "https://s3.amazonaws.com"
@@ -213,18 +214,7 @@ def launch_event(
     *, moment: datetime | None = None, skill_id: str = SKILL_ID, user: str | None = None
 ) -> dict[str, Any]:
     """A LaunchRequest envelope from a new user, stamped ``moment`` (default: now)."""
-    event = envelopes.envelope(
-        envelopes.launch_request(),
-        user_id=user or f"amzn1.ask.account.web-{time.monotonic_ns()}",
-        session_id=envelopes.new_session_id(),
-        new=True,
-        attributes=None,
-        locale="en-US",
-        moment=moment or datetime.now(UTC),
-    )
-    event["session"]["application"]["applicationId"] = skill_id
-    event["context"]["System"]["application"]["applicationId"] = skill_id
-    return event
+    return events.launch_event(user or f"amzn1.ask.account.web-{time.monotonic_ns()}", skill_id=skill_id, moment=moment)
 
 
 def intent_event(intent: str, slots: dict[str, Any] | None = None, **options: Any) -> dict[str, Any]:
