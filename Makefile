@@ -17,21 +17,21 @@ $(BIN)/python:
 		echo "Strong Back needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Try: make PYTHON=python3.12"; exit 1; }
 	@$(PYTHON) -c 'import ensurepip' 2>/dev/null || $(MAKE) --no-print-directory apt PACKAGES=python3-venv
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q --upgrade pip > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 
 $(VENV)/.runtime: pyproject.toml | $(BIN)/python
 	@echo "Installing Strong Back into $(VENV) ..."
-	$(BIN)/pip install -q -e .
+	@$(BIN)/pip install -q -e . > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
 $(VENV)/.dev: pyproject.toml | $(BIN)/python
 	@echo "Installing Strong Back with its test tools into $(VENV) ..."
-	$(BIN)/pip install -q -e '.[dev]'
+	@$(BIN)/pip install -q -e '.[dev]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $(VENV)/.runtime $@
 
 ## The coach: sets everything up on first run, then talk to it (ARGS="--text --speed 10" to print only, faster).
 coach: coach-deps $(VENV)/.runtime
-	@$(BIN)/strong-back $(ARGS)
+	@$(BIN)/strong-back $(ARGS) || status=$$?; [ "$${status:-0}" = 0 ] || [ "$$status" = 130 ] || exit $$status
 
 ## Speech for the coach: installed when run as root, otherwise the coach prints and tells you how.
 coach-deps:
