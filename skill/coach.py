@@ -15,8 +15,10 @@ from typing import TYPE_CHECKING
 from skill.catalog import Area, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
+from skill.playback import Playback
 from skill.routine import Position
 from skill.speech import Cue, Script, Window, estimate_seconds
+from skill.workout import Entry
 
 if TYPE_CHECKING:
     from skill.routine import Step
@@ -26,8 +28,10 @@ if TYPE_CHECKING:
 # Alexa's 240 s and 8,000 characters for estimate error and the closing prompt.
 BLOCK_BUDGET_SECONDS = 200.0
 BLOCK_BUDGET_CHARS = 6000
-SWITCH_SECONDS = 5.0
+SWITCH_SECONDS = 6.0  # the change-over between sides, its count-in included
 COUNTDOWN_FROM = 5
+LEAD_COUNT = 3  # the get-ready count before each set: three, two, one
+LEAD_PAUSE_SECONDS = 0.4  # between the last words of the get-ready and "three"
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,10 @@ class SetPlace:
 class Coach:
     """Renders the coach's speech for one locale."""
 
-    def __init__(self, locale: str = "en-US") -> None:
+    def __init__(self, locale: str = "en-US", playback: Playback = Playback.ALEXA) -> None:
         self.locale = locale
-        self.dialog = dialog_for(locale)
+        self.playback = playback
+        self.dialog = dialog_for(locale, playback.value)
 
     # ----- small helpers ----------------------------------------------------------------
     def text(self, key: str, seed: int = 0, /, **data: object) -> str:
@@ -55,7 +60,7 @@ class Coach:
     def sentence(self, key: str, seed: int = 0, /, **data: object) -> str:
         """A phrase as a sentence: first letter capitalised."""
         try:
-            return _sentence(self.locale, key, seed, tuple(sorted(data.items())))
+            return _sentence(self.locale, self.playback, key, seed, _key(data))
         except TypeError:  # data that cannot be a cache key
             return _capitalised(self.text(key, seed, **data))
 
@@ -114,21 +119,23 @@ class Coach:
         return script
 
     # ----- performing sets --------------------------------------------------------------
-    def block(self, state: WorkoutState, brief: bool = False, recording: bool = False) -> tuple[Script, Position]:
+    def block(self, state: WorkoutState, entry: Entry = Entry.TALK) -> tuple[Script, Position]:
         """The next reply's sets from ``state.pos``, as many as fit; and where it ends.
 
-        ``brief`` leaves out the set-up and first cue of the first exercise (its safety note stays).
-        ``recording``: for an exported recording, where nobody can say next, the closing prompt is a
-        line that needs no answer, held to the prompt's length so the recording keeps the plan's time."""
+        ``entry`` says how the first set is entered (its talk in full or brief, straight to its count,
+        or straight to work). On Alexa the reply ends by asking for "next" (a ``prompt`` window); a
+        recording says a line that needs no answer instead, held to the prompt's length so that it
+        keeps the plan's time; on the laptop the reply ends after its last rest, and the next follows."""
         script = Script()
         pos = state.pos
-        previewed: frozenset[str] = frozenset({"setup", "cue"}) if brief else frozenset()
+        previewed: frozenset[str] = frozenset({"setup", "cue"}) if entry is Entry.BRIEF else frozenset()
         chars = 0
         steps = state.steps
         while pos.step < len(steps):
             following = steps[pos.step + 1] if pos.step + 1 < len(steps) else None
             place = SetPlace(len(steps), steps[pos.step], following, pos)
-            unit, after, next_previewed, unit_chars = _performed_set(self.locale, place, previewed)
+            performed = _performed_set(self.locale, self.playback, place, previewed, entry)
+            unit, after, next_previewed, unit_chars = performed
             fits = script.duration + unit.duration <= BLOCK_BUDGET_SECONDS
             if script.cues and (not fits or chars + unit_chars > BLOCK_BUDGET_CHARS):
                 break
@@ -136,46 +143,64 @@ class Coach:
             script.extend(unit)
             previewed = next_previewed
             pos = after
-        if pos.step < len(state.steps):
+            entry = Entry.TALK
+        if pos.step < len(state.steps) and self.playback is not Playback.LAPTOP:
             if script.cues and script.cues[-1].key == "rest.ready":
                 script.cues.pop()  # the reply stops here: the closing prompt takes its place
-            self._outro(script, state, pos, recording)
+            self._outro(script, state, pos)
         return script, pos
 
-    def _outro(self, script: Script, state: WorkoutState, pos: Position, recording: bool = False) -> None:
+    def _outro(self, script: Script, state: WorkoutState, pos: Position) -> None:
+        """The closing prompt: on Alexa, ask for "next"; in a recording, a line held to the prompt's length."""
         step = state.steps[pos.step]
         kind = "next_set" if pos.set or pos.side else "next_exercise"
         data: dict[str, object] = {"number": spoken(pos.set + 1), "name": step.info.name}
-        if not recording:
-            self.say(script, f"block.{kind}", **data)
-            return
         start = script.cursor
-        prompt = estimate_seconds(self.sentence(f"block.{kind}", **data))
-        self.say(script, f"block.recorded_{kind}", **data)
-        script.wait_until(start + prompt)
+        if self.playback is Playback.RECORDING:
+            prompt = estimate_seconds(_sentence(self.locale, Playback.ALEXA, f"block.{kind}", 0, _key(data)))
+            self.say(script, f"block.{kind}", **data)
+            script.wait_until(start + prompt)
+        else:
+            self.say(script, f"block.{kind}", **data)
+        script.windows.append(Window("prompt", start, script.cursor - start, pos.step, pos.set, pos.side))
 
-    def _introduce(self, script: Script, place: SetPlace, previewed: frozenset[str]) -> None:
-        """What the person hears before a set: the exercise (set-up, cue, safety, dose) or the set and grip."""
+    def _talk(self, script: Script, place: SetPlace, previewed: frozenset[str]) -> None:
+        """The introduction of an exercise before its first set: name, set-up, cue, safety, dose."""
+        step, pos = place.step, place.pos
+        info = step.info
+        seed = pos.step * 7
+        count = spoken(place.count)
+        self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
+        for part, text in self._preview_parts(step):
+            if part not in previewed:
+                self.say(script, f"exercise.{part}", **{part: text})
+        self.say(script, "exercise.dose", dose=self.dose_text(step))
+
+    def _lead(self, script: Script, place: SetPlace, named: bool) -> None:
+        """The get-ready before a set or side: where in the exercise this is, then three, two, one."""
         step, pos = place.step, place.pos
         info = step.info
         seed = pos.step * 7 + pos.set * 3
         if pos.remaining is not None:
             self.say(script, "resume.partial", seed, name=info.name, seconds=seconds_phrase(pos.remaining))
-        elif pos.set == 0 and pos.side == 0:
-            count = spoken(place.count)
-            self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
-            for part, text in self._preview_parts(step):
-                if part not in previewed:
-                    self.say(script, f"exercise.{part}", **{part: text})
-            self.say(script, "exercise.dose", dose=self.dose_text(step))
-        elif pos.side == 0:
+        elif named:
+            self.say(script, "lead.name", name=info.name)
+        if pos.remaining is None and pos.side == 0 and pos.set > 0:
             self.say(script, "set.header", seed, number=spoken(pos.set + 1), ordinal=ordinal(pos.set + 1))
-        if step.sides == 2 and pos.side == 0 and pos.remaining is None:
+        if pos.remaining is None and pos.side > 0:
+            self.say(script, "side.switch", seed + pos.side)
+        elif pos.remaining is None and step.sides == 2:
             self.say(script, "side.first", seed)
         if info.grips and pos.side == 0 and pos.remaining is None:
             self.say(script, "set.grip", seed, grip=info.grips[pos.set % len(info.grips)])
-        if not step.is_hold:
-            self.say(script, "reps.ready", seed)
+        self._count_in(script)
+
+    def _count_in(self, script: Script) -> None:
+        """Three, two, one, a second apart; the work starts a second after "one"."""
+        start = script.cursor + LEAD_PAUSE_SECONDS
+        for beat, number in enumerate(range(LEAD_COUNT, 0, -1)):
+            self.say_at(script, start + beat, "count.number", number=spoken(number))
+        script.wait_until(start + LEAD_COUNT)
 
     @staticmethod
     def _preview_parts(step: Step) -> list[tuple[str, str]]:
@@ -186,18 +211,28 @@ class Coach:
             parts.append(("safety", info.safety))
         return parts
 
-    def _unit(self, place: SetPlace, previewed: frozenset[str]) -> tuple[Script, Position, frozenset[str]]:
+    def _unit(
+        self, place: SetPlace, previewed: frozenset[str], entry: Entry
+    ) -> tuple[Script, Position, frozenset[str]]:
         """One set of one exercise (both sides) with the rest after it; where it ends; what the rest previewed."""
         step, pos = place.step, place.pos
         seed = pos.step * 7 + pos.set * 3
         script = Script()
-        self._introduce(script, place, previewed)
-        script.windows.insert(0, Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side))
+        fresh = pos.set == 0 and pos.side == 0 and pos.remaining is None
+        if fresh and entry in (Entry.TALK, Entry.BRIEF):
+            self._talk(script, place, previewed)
+            script.windows.append(Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side))
+        if entry is not Entry.WORK:
+            start = script.cursor
+            self._lead(script, place, named=fresh and entry is Entry.LEAD)
+            script.windows.append(Window("lead", start, script.cursor - start, pos.step, pos.set, pos.side))
 
         for side in range(pos.side, step.sides):
             if side != pos.side:
                 win = script.window("switch", SWITCH_SECONDS, pos.step, pos.set, side)
                 self.say(script, "side.switch", seed + side)
+                script.wait_until(win.end - LEAD_COUNT - LEAD_PAUSE_SECONDS)
+                self._count_in(script)
                 script.wait_until(win.end)
             seconds = pos.remaining if (side == pos.side and pos.remaining) else step.work_seconds
             win = script.window("work", seconds, pos.step, pos.set, side)
@@ -236,29 +271,24 @@ class Coach:
             script.say_at(mark.at, mark.text, mark.key)
 
     def _reps(self, script: Script, win: Window, step: Step, seed: int) -> None:
-        """Reps paced at the step's tempo: the count on the way up, "hold", "and back", a cue mid-set."""
+        """Reps paced at the step's tempo: "go" starts the first; each rep is counted as it is completed,
+        which is also the beat to start the next; "last one" before the last; one form cue mid-set.
+        Nothing else is said between the counts."""
         tempo = Tempo.parse(step.tempo or "1-0-1")
         rep = tempo.seconds
         count = step.reps or 0
         cue = step.info.hold_cues[seed % len(step.info.hold_cues)]
         cue_rep = max(1, (count + 1) // 2)
+        self.say_at(script, win.start, "rep.go", seed)
         for number in range(1, count + 1):
-            at = win.start + (number - 1) * rep
-            next_at = at + rep
-            if number == count and count > 1:
-                self.say_at(script, at, "rep.last", seed)
-            else:
-                self.say_at(script, at, "count.number", number=spoken(number).capitalize())
-            if tempo.hold >= 2 and script.fits_at(at + tempo.lift, self.sentence("rep.hold", seed), next_at - 0.15):
-                self.say_at(script, at + tempo.lift, "rep.hold", seed)
-            lower_at = at + tempo.lift + tempo.hold
+            start = win.start + (number - 1) * rep
+            lower_at = start + tempo.lift + tempo.hold
             cue_text = self.sentence("hold.cue", cue=cue)
-            if number == cue_rep and script.fits_at(lower_at, cue_text, next_at - 0.15):
+            if number == cue_rep and script.fits_at(lower_at, cue_text, start + rep - 0.15):
                 script.say_at(lower_at, cue_text, "hold.cue")
-            elif tempo.lower >= 2:
-                text = self.sentence("rep.lower", seed)
-                if script.fits_at(lower_at, text, next_at - 0.15):
-                    script.say_at(lower_at, text, "rep.lower")
+            self.say_at(script, start + rep, "count.number", number=spoken(number))
+            if number == count - 1 and count > 1:
+                self.say_at(script, script.cursor + 0.1, "rep.last", seed)
 
     def _rest(self, script: Script, place: SetPlace, after: Position, seed: int) -> frozenset[str]:
         """A rest counted down; before a new exercise it previews it. Returns which preview parts were said."""
@@ -320,18 +350,22 @@ class Coach:
 
 @lru_cache(maxsize=4096)
 def _performed_set(
-    locale: str, place: SetPlace, previewed: frozenset[str]
+    locale: str, playback: Playback, place: SetPlace, previewed: frozenset[str], entry: Entry
 ) -> tuple[Script, Position, frozenset[str], int]:
     """A set with its rest, as ``Coach._unit`` renders it, and its SSML length; cached, because planning
     measures thousands of candidate routines made of the same sets. The script is shared: read it only."""
-    script, after, said = Coach(locale)._unit(place, previewed)
+    script, after, said = Coach(locale, playback)._unit(place, previewed, entry)
     return script, after, said, len(script.to_ssml())
 
 
+def _key(data: dict[str, object]) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted(data.items()))
+
+
 @lru_cache(maxsize=16384)
-def _sentence(locale: str, key: str, seed: int, data: tuple[tuple[str, object], ...]) -> str:
+def _sentence(locale: str, playback: Playback, key: str, seed: int, data: tuple[tuple[str, object], ...]) -> str:
     """``Coach.sentence``, cached: planning renders the same counts and cues many thousand times."""
-    return _capitalised(dialog_for(locale).text(key, seed, **dict(data)))
+    return _capitalised(dialog_for(locale, playback.value).text(key, seed, **dict(data)))
 
 
 def _capitalised(text: str) -> str:
@@ -352,17 +386,15 @@ def _place_in_gap(marks: list[Cue], cue: Cue, floor: float, end: float, gap: flo
 
 
 def workout_scripts(
-    state: WorkoutState, locale: str = "en-US", first_time: bool = False, recording: bool = False
+    state: WorkoutState, locale: str = "en-US", first_time: bool = False, playback: Playback = Playback.ALEXA
 ) -> list[Script]:
-    """Every reply of a whole workout run straight through, as the coach would say them.
-
-    ``recording``: for an exported recording, with no "say next" prompts (see ``Coach.block``)."""
-    coach = Coach(locale)
+    """Every reply of a whole workout run straight through, as the coach would say them on ``playback``."""
+    coach = Coach(locale, playback)
     run = deepcopy(state)
     scripts: list[Script] = []
     opening: Script | None = coach.workout_intro(run, first_time)
     while not run.finished:
-        script, end = coach.block(run, recording=recording)
+        script, end = coach.block(run)
         if opening is not None:
             opening.extend(script)
             script, opening = opening, None

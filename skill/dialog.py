@@ -55,14 +55,20 @@ def _load_language(language: str) -> dict[str, tuple[str, ...]]:
 
 
 class Dialog:
-    """Phrases for one locale, e.g. ``Dialog("en-GB")`` (falls back to ``en``)."""
+    """Phrases for one locale, e.g. ``Dialog("en-GB")`` (falls back to ``en``).
 
-    def __init__(self, locale: str = "en-US") -> None:
+    ``playback`` names a table whose keys override the others for that front end (``laptop``:
+    ``[laptop.stop] saved = ...`` replaces ``stop.saved`` on the laptop)."""
+
+    def __init__(self, locale: str = "en-US", playback: str = "alexa") -> None:
         self.locale = locale
+        self.playback = playback
         language = locale.split("-")[0].lower() or DEFAULT_LANGUAGE
         merged = dict(_load_language(DEFAULT_LANGUAGE))
         merged.update(_load_language(language))
         merged.update(_load_language(locale.replace("-", "_")))
+        prefix = f"{playback}."
+        merged.update({key[len(prefix) :]: text for key, text in merged.items() if key.startswith(prefix)})
         self._phrases = merged
 
     def keys(self) -> set[str]:
@@ -88,6 +94,6 @@ class Dialog:
 
 
 @cache
-def dialog_for(locale: str) -> Dialog:
-    """A cached ``Dialog`` for a locale."""
-    return Dialog(locale)
+def dialog_for(locale: str, playback: str = "alexa") -> Dialog:
+    """A cached ``Dialog`` for a locale and playback."""
+    return Dialog(locale, playback)

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 DOCUMENT_PATH = Path(__file__).parent / "apl" / "workout.json"
 TOKEN = "strong-back"
 CARD_FIELDS = ("exercise", "detail", "clock", "phase", "cue", "next")
+UNTIMED = frozenset({"intro", "prompt"})  # windows with no clock to count down on the card
 # Cues whose words also belong on the screen while they are said.
 SHOWN_CUES = frozenset({"hold.cue", "exercise.cue"})
 
@@ -96,7 +97,7 @@ class ScreenBuilder:
             "phase": self._phase(state, window),
             "next": self._next(state, window),
         }
-        if window.kind == "intro":
+        if window.kind in UNTIMED:
             texts["cue"] = step.info.cues[0]
             texts["clock"] = ""
         return texts
@@ -119,7 +120,7 @@ class ScreenBuilder:
             step: dict[str, Any] = {"wait": max(0, _ms(window.start) - clock), **texts}
             clock += step["wait"]
             steps.append(step)
-            if window.kind != "intro":
+            if window.kind not in UNTIMED:
                 first, *more = self._count(state, window)
                 step.update(first)
                 steps.extend(more)

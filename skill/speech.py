@@ -26,6 +26,11 @@ MAX_SSML_CHARS = 8000
 MAX_AUDIO_SECONDS = 240.0
 ALLOWED_TAGS = frozenset({"speak", "s", "p", "break"})
 
+# The timed parts of a reply, in the order a set goes through them: the talk before a first set,
+# the get-ready count, the work (a hold or reps), the change-over between sides, the rest after
+# the set, and the closing prompt of a reply that waits for "next".
+WINDOW_KINDS = ("intro", "lead", "work", "switch", "rest", "prompt")
+
 _WORD = re.compile(r"[A-Za-z0-9']+")
 # Characters XML cannot carry (control characters, lone surrogates, non-characters).
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -74,7 +79,7 @@ class Cue:
 class Window:
     """A timed part of a reply: a hold, a set of reps, a rest, an introduction."""
 
-    kind: str  # "intro", "work", "switch", "rest"
+    kind: str  # one of WINDOW_KINDS
     start: float
     seconds: float
     step: int
@@ -91,7 +96,7 @@ class Window:
     @classmethod
     def from_list(cls, raw: Any) -> Window:
         kind, start, seconds, step, set_, side = raw
-        if kind not in {"intro", "work", "switch", "rest"}:
+        if kind not in WINDOW_KINDS:
             raise ValueError(f"unknown window kind {kind!r}")
         numbers = [float(v) for v in (start, seconds, step, set_, side)]
         if not all(math.isfinite(v) and 0 <= v <= 10_000 for v in numbers):

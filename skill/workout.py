@@ -14,12 +14,13 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from skill.catalog import Area, Level, Place
 from skill.errors import StrongBackError
 from skill.routine import Plan, Position, Step, adjust_step
-from skill.speech import Window
+from skill.speech import WINDOW_KINDS, Window
 
 STATE_VERSION = 1
 # Seconds between a request's timestamp and the moment its reply starts playing, plus the
@@ -160,9 +161,24 @@ class HistoryRecord:
         )
 
 
+class Entry(StrEnum):
+    """How the next reply enters the set the workout stands at: which of its opening parts it says."""
+
+    TALK = "talk"  # before a first set, the exercise's introduction in full (set-up, form cue, dose)
+    BRIEF = "brief"  # the introduction without the set-up and cue: heard a moment ago
+    LEAD = "lead"  # no introduction: the set's get-ready count starts at once
+    WORK = "work"  # not even the count: the work starts at once
+
+
 @dataclass
 class WorkoutState:
-    """A workout in progress. Mutated in place by its transitions; ``to_dict`` for storage."""
+    """A workout in progress. Mutated in place by its transitions; ``to_dict`` for storage.
+
+    ``base`` holds the planned doses; ``steps`` are those doses made ``difficulty`` steps easier
+    (negative) or harder from where each adjustment was made, so that easier and then harder
+    returns exactly to the planned doses. ``held`` is the kind of window the last reply was cut
+    short in, while the workout waits there (a pause, a question): "next" then knows what it cuts.
+    """
 
     area: str
     level: str
@@ -176,8 +192,13 @@ class WorkoutState:
     difficulty: int = 0
     seconds: float = 0.0
     block: Block | None = None
-    last_start: Position | None = None
     id: str = ""  # which workout this is (``new_workout_id``); its history record carries the same id
+    base: list[Step] = field(default_factory=list)
+    held: str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.base:
+            self.base = list(self.steps)
 
     # ----- creation and storage -------------------------------------------------------
     @classmethod
@@ -194,7 +215,7 @@ class WorkoutState:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "v": STATE_VERSION,
             "area": self.area,
             "level": self.level,
@@ -208,9 +229,12 @@ class WorkoutState:
             "difficulty": self.difficulty,
             "seconds": round(self.seconds, 3),
             "block": self.block.to_dict() if self.block else None,
-            "last_start": self.last_start.to_list() if self.last_start else None,
             "id": self.id,
+            "held": self.held,
         }
+        if self.base != self.steps:  # only once the doses were adjusted
+            data["base"] = [s.to_dict() for s in self.base]
+        return data
 
     @classmethod
     def from_dict(cls, raw: Any) -> WorkoutState:
@@ -220,12 +244,13 @@ class WorkoutState:
         if raw.get("v") != STATE_VERSION:
             raise StateError(f"workout state version {raw.get('v')!r} is not {STATE_VERSION}")
         try:
+            steps = [Step.from_dict(s) for s in raw["steps"]]
             state = cls(
                 area=str(raw["area"]),
                 level=str(raw["level"]),
                 place=str(raw["place"]),
                 minutes=None if raw.get("minutes") is None else int(raw["minutes"]),
-                steps=[Step.from_dict(s) for s in raw["steps"]],
+                steps=steps,
                 started=str(raw["started"]),
                 pos=Position.from_list(raw["pos"]),
                 results=list(raw["results"]),
@@ -233,9 +258,10 @@ class WorkoutState:
                 difficulty=int(raw["difficulty"]),
                 seconds=_number(raw["seconds"], 0, 10**7),
                 block=Block.from_dict(raw["block"]) if raw.get("block") else None,
-                last_start=Position.from_list(raw["last_start"]) if raw.get("last_start") else None,
                 # a state saved before workouts had ids is known by its start time
                 id=_workout_id(raw["id"] if raw.get("id") is not None else raw["started"]),
+                base=[Step.from_dict(s) for s in raw["base"]] if raw.get("base") else list(steps),
+                held=None if raw.get("held") is None else str(raw["held"]),
             )
             parse_timestamp(state.started)
         except StateError:
@@ -252,11 +278,15 @@ class WorkoutState:
         count = len(self.steps)
         if not count:
             raise StateError("workout has no steps")
+        if len(self.base) != count or any(b.exercise != s.exercise for b, s in zip(self.base, self.steps, strict=True)):
+            raise StateError("workout base doses do not match its steps")
         if len(self.results) != count or any(r not in RESULTS for r in self.results):
             raise StateError("workout results do not match its steps")
         if self.status not in STATUSES or not -3 <= self.difficulty <= 3 or self.seconds < 0:
             raise StateError("workout status is damaged")
-        for pos in filter(None, (self.pos, self.last_start, *self._block_positions())):
+        if self.held is not None and self.held not in WINDOW_KINDS:
+            raise StateError("workout held window is damaged")
+        for pos in filter(None, (self.pos, *self._block_positions())):
             if pos.step > count or (pos.step < count and pos.set >= self.steps[pos.step].sets):
                 raise StateError(f"position {pos.to_list()} is outside the workout")
             if pos.step < count and pos.side >= self.steps[pos.step].sides:
@@ -282,17 +312,20 @@ class WorkoutState:
     def count(self, result: str) -> int:
         return sum(1 for r in self.results if r == result)
 
-    # ----- transitions ----------------------------------------------------------------
+    # ----- performing and settling ------------------------------------------------------
     def begin_block(
         self, windows: list[Window], end: Position, duration: float, now: datetime, device: str | None = None
     ) -> None:
         """Record the reply that starts playing now (on ``device``), covering ``pos`` up to ``end``."""
         self.status = "active"
-        self.last_start = self.pos
+        self.held = None
         self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows), device)
 
     def settle(self, now: datetime) -> Window | None:
-        """Work out how far the last reply got before this request: the window it was cut short in, if any."""
+        """Work out how far the last reply got before this request: the window it was cut short in, if any.
+
+        Called once for every request (before any handler). A reply that played out moves the workout
+        to where it ended; one cut short leaves it where the cut came, ``held`` in that window."""
         block, self.block = self.block, None
         if block is None:
             return None
@@ -301,29 +334,38 @@ class WorkoutState:
             self._mark_done(block.start.step, block.end.step)
             self.pos = block.end
             self.seconds += block.duration
+            self.held = None
             return None
         elapsed = max(elapsed, 0.0)
         self.seconds += elapsed
         window = max((w for w in block.windows if w.start <= elapsed), default=block.windows[0], key=lambda w: w.start)
-        self.pos = self._position_in(window, elapsed, block.start)
+        self.pos = self._position_in(window, elapsed, block)
         self._mark_done(block.start.step, self.pos.step)
+        self.held = window.kind
         return window
 
-    def _position_in(self, window: Window, elapsed: float, start: Position) -> Position:
+    def _position_in(self, window: Window, elapsed: float, block: Block) -> Position:
+        """Where the workout stands after a reply was cut ``elapsed`` seconds in, inside ``window``."""
+        if window.kind == "prompt":
+            return block.end
+        if window.kind == "rest":
+            return self._after_set(window.step, window.set)
+        unit = Position(window.step, window.set, window.side)
+        if window.kind in ("intro", "lead", "switch"):
+            start = block.start
+            same_unit = (start.step, start.set, start.side) == (unit.step, unit.set, unit.side)
+            return start if same_unit else unit  # (a hold resumed part way keeps what was left of it)
         step = self.steps[window.step]
-        if window.kind == "intro":
-            return start if start.step == window.step else Position(window.step)
-        if window.kind == "switch":
-            return Position(window.step, window.set, window.side)
-        if window.kind == "work":
-            left = window.end - elapsed
-            if step.is_hold and left >= MIN_REMAINING_SECONDS:
-                return Position(window.step, window.set, window.side, round(left, 1))
-            if not step.is_hold and left >= MIN_REMAINING_SECONDS:
-                return Position(window.step, window.set, window.side)
-            if window.side + 1 < step.sides:
-                return Position(window.step, window.set, window.side + 1)
-        return self._after_set(window.step, window.set)
+        left = window.end - elapsed
+        if left >= MIN_REMAINING_SECONDS:
+            return replace(unit, remaining=round(left, 1)) if step.is_hold else unit
+        return self._after_unit(window.step, window.set, window.side)
+
+    def _after_unit(self, step_index: int, set_index: int, side: int) -> Position:
+        """What follows one side of one set: the other side, or the next set."""
+        if side + 1 < self.steps[step_index].sides:
+            return Position(step_index, set_index, side + 1)
+        return self._after_set(step_index, set_index)
 
     def _after_set(self, step_index: int, set_index: int) -> Position:
         if set_index + 1 < self.steps[step_index].sets:
@@ -335,52 +377,60 @@ class WorkoutState:
             if self.results[index] is None:
                 self.results[index] = "done"
 
-    def next(self, cut: Window | None = None) -> None:
-        """'Next': cut short mid-set (``cut`` is a work window, or a hold was left part done), that
-        side or set counts as done and the next one follows. Anywhere else (an introduction, a rest,
-        a reply that played out) the workout already stands at what comes next."""
+    # ----- transitions ----------------------------------------------------------------
+    def next(self) -> Entry:
+        """'Next': always forward, never back into the window it cut short.
+
+        In an introduction the talk is skipped and the set's count starts; in the count or the work
+        that side of the set is over and the next one follows; in the change-over between sides the
+        other side starts at once; in a rest, a closing prompt or after a reply that played out, the
+        workout already stands at what comes next. Returns how the next reply enters it."""
+        held, self.held = self.held, None
         if self.finished:
-            return
-        if cut is not None and cut.kind == "work":
-            step_index, set_index, side = cut.step, cut.set, cut.side
-        elif cut is None and self.pos.remaining is not None:
-            step_index, set_index, side = self.pos.step, self.pos.set, self.pos.side
-        else:
-            return
-        if side + 1 < self.steps[step_index].sides:
-            self.pos = Position(step_index, set_index, side + 1)
-        else:
-            self.pos = self._after_set(step_index, set_index)
-        self._mark_done(step_index, self.pos.step)
+            return Entry.TALK
+        if held == "intro":
+            return Entry.LEAD
+        if held == "switch":
+            return Entry.WORK
+        if held in ("lead", "work") or self.pos.remaining is not None:
+            pos = self.pos
+            self.pos = self._after_unit(pos.step, pos.set, pos.side)
+            self._mark_done(pos.step, self.pos.step)
+        return Entry.TALK
 
     def skip(self) -> None:
         """Skip the current exercise; it is recorded as skipped."""
+        self.held = None
         if not self.finished:
             self.results[self.pos.step] = "skipped"
             self.pos = Position(self.pos.step + 1)
 
     def previous(self) -> None:
         """Go back to the start of the previous exercise (or this one's start if it's the first)."""
-        target = (
-            self.pos.step - 1
-            if (self.pos.set == 0 and self.pos.side == 0 and not self.pos.remaining)
-            else self.pos.step
-        )
-        target = max(0, min(target, len(self.steps) - 1))
-        for index in range(target, len(self.steps)):
-            self.results[index] = None if index >= target and index <= self.pos.step else self.results[index]
+        self.held = None
+        at_start = self.pos.set == 0 and self.pos.side == 0 and not self.pos.remaining
+        target = max(0, min(self.pos.step - 1 if at_start else self.pos.step, len(self.steps) - 1))
+        for index in range(target, min(self.pos.step + 1, len(self.steps))):
+            self.results[index] = None
         self.pos = Position(target)
 
     def repeat(self) -> None:
-        """Go back to where the last reply started."""
-        if self.last_start is not None:
-            self.pos = self.last_start
+        """Back to the start of the set (the side) the workout stands at, to hear and do it again."""
+        self.held = None
+        if not self.finished:
+            self.pos = Position(self.pos.step, self.pos.set, self.pos.side)
 
     def pause(self) -> None:
         self.status = "paused"
 
-    def resume(self) -> None:
+    def resume(self) -> Entry:
+        """Carry on where the workout stands: a talk cut short is said again briefly, a set cut short
+        starts again from its count (a hold with what was left of it), and what was not heard yet in full."""
+        held, self.held = self.held, None
         self.status = "active"
+        if held == "intro":
+            return Entry.BRIEF
+        return Entry.LEAD if held in ("lead", "work", "switch") else Entry.TALK
 
     def start_over(self) -> None:
         self.pos = Position()
@@ -388,15 +438,19 @@ class WorkoutState:
         self.seconds = 0.0
         self.status = "active"
         self.block = None
+        self.held = None
 
     def adjust(self, direction: str) -> bool:
-        """Easier or harder from here on; False when already at the limit."""
+        """Easier or harder from here on; False when already at the limit.
+
+        Each step from here is its planned dose moved ``difficulty`` steps, so easier then harder
+        gives back exactly the doses there were before."""
         change = 1 if direction == "harder" else -1
         if not -3 <= self.difficulty + change <= 3:
             return False
-        first = self.pos.step
-        self.steps = self.steps[:first] + [adjust_step(s, direction) for s in self.steps[first:]]
         self.difficulty += change
+        first = self.pos.step
+        self.steps = self.steps[:first] + [dosed(base, self.difficulty) for base in self.base[first:]]
         if self.pos.step < len(self.steps):
             step = self.steps[self.pos.step]
             remaining = self.pos.remaining
@@ -409,6 +463,7 @@ class WorkoutState:
         """End the workout and produce its history record."""
         self.status = "finished"
         self.block = None
+        self.held = None
         return HistoryRecord(
             date=parse_timestamp(now).date().isoformat(),
             area=self.area,
@@ -420,6 +475,14 @@ class WorkoutState:
             seconds=round(self.seconds),
             id=self.id or None,
         )
+
+
+def dosed(base: Step, difficulty: int) -> Step:
+    """The planned dose ``base`` made ``difficulty`` steps harder (negative: easier)."""
+    step = base
+    for _ in range(abs(difficulty)):
+        step = adjust_step(step, "harder" if difficulty > 0 else "easier")
+    return step
 
 
 def _check_choices(area: str, level: str, place: str) -> None:

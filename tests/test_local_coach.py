@@ -299,9 +299,9 @@ def test_on_a_terminal_the_countdown_shows_and_typing_interrupts_a_hold(tmp_path
     term.read_until("Exercise one of six")
     term.type("skip this one\r")
     # The footer: exercise, set, what it is, a countdown bar and the time left.
-    term.read_until(r"Plank · set 1 of 3 · hold +█+░* 0:35")
-    screen = term.read_until(r"Plank · set 1 of 3 · hold +█+░+ 0:2\d")
-    footer = re.findall(r"Plank · set 1 of 3 · hold +[█░]+ (0:\d\d)", screen)
+    term.read_until(r"Plank · set 1 of \d · hold +█+░* 0:3\d")
+    screen = term.read_until(r"Plank · set 1 of \d · hold +█+░+ 0:2\d")
+    footer = re.findall(r"Plank · set 1 of \d · hold +[█░]+ (0:\d\d)", screen)
     assert len(set(footer)) >= 2, "the time left should count down"
     assert all(len(line) < 60 for line in re.findall(r"Plank · set[^\r\n\x1b]*", screen))
     term.type("pau")

@@ -27,6 +27,7 @@ from local_runner.terminal.display import LiveScreen, PlainScreen, step_labels
 from local_runner.terminal.keyboard import LineEditor, PipeReader
 from skill.config import Settings
 from skill.errors import ConfigurationError
+from skill.playback import Playback
 
 if TYPE_CHECKING:
     import argparse
@@ -128,23 +129,42 @@ class CoachSession:
         status = 0
         try:
             typed = self._next_line(None)
-            note = ""
-            while typed.text is not None and not is_quit(typed.text):
-                reply = self._respond(typed.text, note)
-                if reply is None:
-                    typed, note = self._next_line(None), ""
-                    continue
-                outcome = self._perform(reply)
-                if reply.ends_session and not outcome.interrupted:
-                    self.screen.info(messages.SESSION_OVER)
-                typed = outcome.typed if outcome.typed is not None else self._next_line(reply)
-                note = messages.interrupted_at(outcome.at) if outcome.interrupted else ""
+            while True:
+                said_at = self.clock.seconds() if typed.typing else None  # the moment the person cut in
+                if typed.typing:
+                    typed = self._whole_line()
+                text = typed.text
+                if text is None or is_quit(text):
+                    break
+                reply = self._respond(text, said_at)
+                typed = self._play(reply) if reply is not None else self._next_line(None)
         except KeyboardInterrupt:
             status = 130
         self._leave()
         return status
 
+    def _play(self, reply: Reply) -> Typed:
+        """Perform a reply, and on the laptop the workout's next blocks after it, until the person
+        says something (or the workout waits, or the session ends)."""
+        while True:
+            outcome = self._perform(reply)
+            if outcome.typed is not None:
+                return outcome.typed
+            if reply.ends_session:
+                self.screen.info(messages.SESSION_OVER)
+                return self._next_line(reply)
+            if not reply.continues or self.inbox.peek() is not None:  # a scripted line goes next
+                return self._next_line(reply)
+            reply = self.conversation.carry_on()
+
     # ----- one turn ---------------------------------------------------------------------------
+    def _whole_line(self) -> Typed:
+        """After the first key of a line stopped the coach: the line, once Enter is pressed."""
+        while True:
+            typed = self.inbox.take()
+            if typed is None or not typed.typing:
+                return typed or Typed(None)
+
     def _next_line(self, reply: Reply | None) -> Typed:
         """The person's next line; an ``@N`` line waits until N seconds into ``reply``."""
         self.screen.waiting()
@@ -162,17 +182,18 @@ class CoachSession:
                     break
         return Typed(cut[1])
 
-    def _respond(self, text: str, note: str = "") -> Reply | None:
-        """Send what was typed to the skill; None when there was nothing to send."""
+    def _respond(self, text: str, said_at: float | None = None) -> Reply | None:
+        """Send what was typed to the skill, as said at coach second ``said_at`` (default now); None
+        when there was nothing to send. A line begun over a reply and then emptied lets it carry on."""
         cut = scripted_cut(text)
         text = (cut[1] if cut else text).strip()
         if not text:
-            return None
-        self.screen.heard(text, note)
+            return self.conversation.intent("AMAZON.ResumeIntent", at=said_at) if said_at is not None else None
+        self.screen.heard(text)
         understood = self.understander.understand(text)
         if understood.intent == "LaunchRequest":
-            return self.conversation.launch()
-        return self.conversation.intent(understood.intent, understood.request_slots())
+            return self.conversation.launch(at=said_at)
+        return self.conversation.intent(understood.intent, understood.request_slots(), at=said_at)
 
     def _perform(self, reply: Reply) -> Outcome:
         self.screen.use_steps(step_labels(reply.attributes))
@@ -377,7 +398,7 @@ def _run_session(
     from skill.alexa.builder import get_skill
 
     try:
-        skill = get_skill()
+        skill = get_skill(Playback.LAPTOP)
     except ConfigurationError as error:
         screen.close()
         print(f"strong-back: {error}", file=sys.stderr)
@@ -409,11 +430,11 @@ def _run_session(
     tick = LIVE_TICK_SECONDS * options.speed if live else None
     player = Player(speech, screen, tick_seconds=tick)
     session = CoachSession(conversation, understanding, player, screen, inbox, interactive=interactive)
-    screen.info(messages.WELCOME + ("" if not options.text_only else " " + messages.WELCOME_TEXT_ONLY))
     _stop_on_hangup()
     try:
         for reader in readers:
-            reader.start()
+            reader.start()  # before the welcome, so that nothing typed at once is lost
+        screen.info(messages.WELCOME + ("" if not options.text_only else " " + messages.WELCOME_TEXT_ONLY))
         return session.run()
     finally:
         for reader in readers:

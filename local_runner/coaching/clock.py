@@ -53,9 +53,13 @@ class VirtualClock:
 
 @dataclass(frozen=True)
 class Typed:
-    """A line the person typed; ``text`` None means their input ended (Ctrl-D, end of a pipe)."""
+    """A line the person typed; ``text`` None means their input ended (Ctrl-D, end of a pipe).
+
+    ``typing``: not a line yet, only its first key. Like "Alexa" said over a reply, it stops the
+    reply at once; the line itself follows when Enter is pressed."""
 
     text: str | None
+    typing: bool = False
 
 
 class Inbox:
@@ -68,6 +72,12 @@ class Inbox:
     def put(self, text: str | None) -> None:
         with self._ready:
             self._lines.append(Typed(text))
+            self._ready.notify_all()
+
+    def began_typing(self) -> None:
+        """The first key of a line: whatever is playing stops now."""
+        with self._ready:
+            self._lines.append(Typed("", typing=True))
             self._ready.notify_all()
 
     def peek(self) -> Typed | None:

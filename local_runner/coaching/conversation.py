@@ -67,6 +67,14 @@ class Reply:
         block = workout.get("block") if isinstance(workout, dict) else None
         return block if isinstance(block, dict) else None
 
+    @property
+    def continues(self) -> bool:
+        """Whether this reply is a block of a workout that goes on after it (the session stays open)."""
+        workout = self.attributes.get("workout")
+        return not self.ends_session and self.block is not None and isinstance(workout, dict) and (
+            workout.get("status") == "active"
+        )
+
     @cached_property
     def windows(self) -> list[Window]:
         """The holds, reps, rests and introductions of this reply, in reply seconds."""
@@ -94,9 +102,9 @@ class Conversation:
         self._timed_reply: tuple[datetime, datetime] | None = None  # (its request's stamp, when it began)
         self.saved: bool | None = None  # whether storage held all progress after the last request (None: unknown)
 
-    def _stamp(self) -> datetime:
-        """The timestamp of a request sent now (see the module notes)."""
-        now = self.clock.now()
+    def _stamp(self, at: float | None = None) -> datetime:
+        """The timestamp of a request said now, or at coach second ``at`` (see the module notes)."""
+        now = self.clock.now() if at is None else self.clock.moment(at)
         if self._timed_reply is not None:
             stamped, began = self._timed_reply
             moment = stamped + (now - began) + _LAG
@@ -108,13 +116,13 @@ class Conversation:
         self._last_stamp = moment
         return moment
 
-    def _send(self, request: dict[str, Any]) -> Reply:
+    def _send(self, request: dict[str, Any], at: float | None = None) -> Reply:
         new = self.session_id is None
         if new:
             self.session_id = envelopes.new_session_id()
             self.attributes = {}
         assert self.session_id is not None
-        moment = self._stamp()
+        moment = self._stamp(at)
         event = envelopes.envelope(
             request,
             user_id=self.user_id,
@@ -138,13 +146,18 @@ class Conversation:
             self.attributes = reply.attributes
         return reply
 
-    def launch(self) -> Reply:
+    def launch(self, at: float | None = None) -> Reply:
         self.session_id = None
-        return self._send(envelopes.launch_request())
+        return self._send(envelopes.launch_request(), at)
 
-    def intent(self, name: str, slots: dict[str, dict[str, Any]] | None = None) -> Reply:
-        """An intent request, in this session or (when there is none) a new one."""
-        return self._send(envelopes.intent_request(name, slots or {}))
+    def intent(self, name: str, slots: dict[str, dict[str, Any]] | None = None, at: float | None = None) -> Reply:
+        """An intent request, in this session or (when there is none) a new one; said at coach second ``at``
+        (default: now)."""
+        return self._send(envelopes.intent_request(name, slots or {}), at)
+
+    def carry_on(self) -> Reply:
+        """The next block of a workout whose last block played out (the laptop chains them on its own)."""
+        return self.intent("AMAZON.NextIntent")
 
     def end(self, reason: str = "USER_INITIATED") -> None:
         """Close the session, as Alexa does when the person leaves (progress is settled and saved)."""

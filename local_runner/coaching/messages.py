@@ -61,10 +61,6 @@ def storage_failed(detail: str) -> str:
     return f"could not open the progress file ({detail}). Set STRONG_BACK_DB to a file in a folder you can write to."
 
 
-def interrupted_at(seconds: float) -> str:
-    return f"({seconds:.1f} s into the reply)"
-
-
 LISTENING = (
     'Listening: say what you would say to Alexa, for example "start a ten minute upper back workout", '
     '"pause" or "next". Commands said during holds and rests are heard; while the coach itself is '

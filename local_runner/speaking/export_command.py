@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from skill.coach import workout_scripts
 from skill.planning import PlanError, plan_routine
+from skill.playback import Playback
 from skill.speech import timeline_from_ssml
 from skill.workout import WorkoutState
 
@@ -38,7 +39,8 @@ def run_export(args: argparse.Namespace) -> int:
     except ExportError as error:
         return _fail(str(error))
     state = WorkoutState.start(plan, datetime.now(UTC))
-    timelines = [timeline_from_ssml(script.to_ssml()) for script in workout_scripts(state, locale, recording=True)]
+    scripts = workout_scripts(state, locale, playback=Playback.RECORDING)
+    timelines = [timeline_from_ssml(script.to_ssml()) for script in scripts]
     planned = sum(t.duration for t in timelines)
     title = f"{plan.area.value.replace('_', ' ')} workout, {plan.level.value}, {plan.place.value}"
     print(f"Rendering a {planned / 60:.1f} minute {title} to {output}", file=sys.stderr)

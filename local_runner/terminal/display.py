@@ -72,6 +72,8 @@ def window_title(window: Window, steps: Sequence[StepLabel]) -> str:
         parts.append("hold" if step.hold_seconds is not None else f"{step.reps} reps")
     elif window.kind == "switch":
         parts.append("switch sides")
+    elif window.kind == "lead":
+        parts.append("get ready")
     return " · ".join(parts)
 
 
@@ -96,7 +98,7 @@ def status_line(window: Window | None, steps: Sequence[StepLabel], elapsed: floa
     if window is None:
         return ""
     title = window_title(window, steps)
-    if window.kind == "intro":
+    if window.kind in ("intro", "prompt"):
         return title[:width]
     left = clock_text(window.end - elapsed)
     room = width - len(title) - len(left) - 4
@@ -132,7 +134,7 @@ class PlainScreen:
         self._print(text)
 
     def window_started(self, window: Window, at: float) -> None:
-        if window.kind != "intro":
+        if window.kind in ("work", "rest", "switch"):
             self._print(f"[{window_title(window, self.steps)}: {length_text(window.seconds)}]")
 
     def window_ended(self, window: Window, at: float) -> None:

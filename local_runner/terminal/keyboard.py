@@ -3,8 +3,10 @@
 ``PipeReader`` reads whole lines (a pipe, a file, or a terminal when the output is not one).
 ``LineEditor`` is for a terminal on both sides: it reads keys in cbreak mode and lets the screen
 draw the line being typed under the countdown, so the person sees what they type while a hold
-counts; Enter sends the line, Backspace, Ctrl-U and Ctrl-W edit it, Ctrl-D on an empty line
-ends the input, Ctrl-C interrupts as usual. The terminal's settings are always put back.
+counts. The first key of a line stops the coach at once (as "Alexa" said over a reply does);
+Enter sends the line, Backspace, Ctrl-U and Ctrl-W edit it, Ctrl-D on an empty line and Ctrl-C
+end the session (Ctrl-C is read as a key, not sent as a signal, so a ``make`` that started the
+coach is not interrupted with it). The terminal's settings are always put back.
 """
 
 from __future__ import annotations
@@ -64,7 +66,10 @@ class LineEditor:
         import tty
 
         self._saved = termios.tcgetattr(self.fd)
-        tty.setcbreak(self.fd)  # keys one at a time, no echo; Ctrl-C still interrupts
+        tty.setcbreak(self.fd, termios.TCSANOW)  # keys one at a time, no echo; keys typed already are kept
+        mode = termios.tcgetattr(self.fd)
+        mode[3] &= ~termios.ISIG  # Ctrl-C arrives as a key (ends the session like Ctrl-D), not as SIGINT
+        termios.tcsetattr(self.fd, termios.TCSADRAIN, mode)
         self._thread.start()
 
     def close(self) -> None:
@@ -106,10 +111,12 @@ class LineEditor:
             self.on_change("")
             self.inbox.put(line)
             return False
-        if char == "\x04":  # Ctrl-D
-            if not self.buffer:
-                self.inbox.put(None)
-                return True
+        if char == "\x03" or (char == "\x04" and not self.buffer):  # Ctrl-C, or Ctrl-D on an empty line
+            self.buffer = ""
+            self.on_change("")
+            self.inbox.put(None)
+            return True
+        if char == "\x04":
             return False
         if char in ("\x7f", "\b"):
             self.buffer = self.buffer[:-1]
@@ -119,6 +126,8 @@ class LineEditor:
             head, _, _ = self.buffer.rstrip().rpartition(" ")
             self.buffer = f"{head} " if head else ""
         elif char.isprintable():
+            if not self.buffer:
+                self.inbox.began_typing()
             self.buffer += char
         else:
             return False

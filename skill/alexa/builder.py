@@ -10,9 +10,10 @@ from ask_sdk_core.skill_builder import CustomSkillBuilder
 from skill.alexa import info_handlers as info
 from skill.alexa import session_handlers as session
 from skill.alexa import workout_handlers as workout
-from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterceptor
+from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterceptor, SettleInterceptor
 from skill.alexa.persistence import adapter_from_settings
 from skill.config import Settings
+from skill.playback import Playback
 
 if TYPE_CHECKING:
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -44,20 +45,24 @@ REQUEST_HANDLERS = (
 )
 
 
-def build_skill(adapter: AbstractPersistenceAdapter, skill_id: str | None = None) -> CustomSkill:
-    """A new skill object over the given storage (``skill_id`` enforced when given)."""
+def build_skill(
+    adapter: AbstractPersistenceAdapter, skill_id: str | None = None, playback: Playback = Playback.ALEXA
+) -> CustomSkill:
+    """A new skill object over the given storage (``skill_id`` enforced when given), for a front end
+    that plays replies as ``playback`` says (Alexa, or the laptop coach that chains them itself)."""
     builder = CustomSkillBuilder(persistence_adapter=adapter)
     builder.skill_id = skill_id or None  # type: ignore[assignment]  # the SDK annotates it as always None
     for handler in REQUEST_HANDLERS:
         builder.add_request_handler(handler())
     builder.add_exception_handler(session.CatchAllExceptionHandler())
-    builder.add_global_request_interceptor(LoadUserDataInterceptor())
+    builder.add_global_request_interceptor(LoadUserDataInterceptor(playback))
+    builder.add_global_request_interceptor(SettleInterceptor())
     builder.add_global_response_interceptor(SaveUserDataInterceptor())
     return builder.create()
 
 
 @cache
-def get_skill() -> CustomSkill:
+def get_skill(playback: Playback = Playback.ALEXA) -> CustomSkill:
     """The skill for this process, storage chosen from the environment; built once."""
     settings = Settings.from_env()
-    return build_skill(adapter_from_settings(settings), settings.skill_id)
+    return build_skill(adapter_from_settings(settings), settings.skill_id, playback)

@@ -22,12 +22,17 @@ if TYPE_CHECKING:
 
 
 def _carry_on(turn: Turn, script: Script) -> Response:
-    """Close an answer: mid-workout, offer to resume (the workout waits); otherwise the menu."""
+    """Close an answer: mid-workout, offer to resume (the workout waits where it was); otherwise the menu."""
     workout = turn.workout
-    if workout is not None:
+    if workout is not None and turn.in_workout:
         workout.pause()
         turn.coach.say(script, "info.resume_prompt")
         return turn.ask(script, "pause.reprompt")
+    if workout is not None and workout.current is not None:
+        turn.session.offer = "resume"
+        turn.coach.say(script, "info.resume_or_start_prompt")
+        return turn.ask(script, "launch.resume_reprompt")
+    turn.session.offer = "start"
     turn.coach.say(script, "info.menu_prompt")
     return turn.ask(script, "menu.reprompt")
 
@@ -40,7 +45,6 @@ class DescribeExerciseIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         value = slot(handler_input, "exercise")
         exercise: Exercise | None = None
         if value is not None:
@@ -81,10 +85,9 @@ class WorkoutStatusIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         if workout is None or workout.current is None:
-            turn.offer = "start"
+            turn.session.offer = "start"
             return turn.ask(turn.script("status.none"), "menu.reprompt")
         step = workout.current
         left = len(workout.steps) - workout.pos.step - 1
@@ -114,7 +117,6 @@ class ProgressIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         progress = summarize(turn.user.history, turn.now.date())
         if progress.last is None:
             return _carry_on(turn, turn.script("progress.none"))
@@ -149,8 +151,7 @@ class HelpIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
-        if turn.workout is not None:
+        if turn.in_workout:
             return _carry_on(turn, turn.script("help.workout"))
-        turn.offer = "start"
+        turn.session.offer = "start"
         return turn.ask(turn.script("help.menu"), "menu.reprompt")

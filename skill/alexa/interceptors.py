@@ -1,12 +1,21 @@
-"""Load the person's data before each request and save it after, in session and storage.
+"""What every request needs, once, around whichever handler answers it.
 
-When storage fails the workout goes on from the session attributes and the person is told,
-honestly and once per session, that their progress could not be saved; the next request that
-can read storage saves it. A request that could not read storage saves nothing: the document it
-would write lacks the stored history, and writing it would replace newer data with less.
+Before the handler (request interceptors, in this order):
 
-The save is conditional on the revision the request read (``StoredDocument``): if another device
-of the same person saved in between, the adapter merges the two (``skill.progress.merge``)
+1. ``LoadUserDataInterceptor``: the person's stored data, and what this session carries (the
+   workout in progress, the stage, the last answer). When storage fails the workout goes on from
+   the session attributes and the person is told, honestly and once per session, that their
+   progress could not be saved; the next request that can read storage saves it.
+2. ``SettleInterceptor``: how far the last reply got, from this request's timestamp, for every
+   request type (intents, screen touches, session ends): the workout moves to where the person
+   is, and ``Turn.cut`` says which window of the reply the request cut short. A workout whose
+   goodbye is cut short is reopened. No handler settles, so none can forget to.
+
+After the handler (``SaveUserDataInterceptor``): the session carries the workout, and storage
+gets everything after every step. A request that could not read storage saves nothing: the
+document it would write lacks the stored history, and writing it would replace newer data with
+less. The save is conditional on the revision the request read (``StoredDocument``): if another
+device of the same person saved in between, the store merges the two (``skill.progress.merge``)
 instead of dropping the other's change. A request that changed nothing writes nothing, so a
 question like "how am I doing" on one device never races a workout running on another.
 """
@@ -21,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.dispatch_components import AbstractRequestInterceptor, AbstractResponseInterceptor
 from ask_sdk_model.ui import SsmlOutputSpeech
 
-from skill.alexa.turn import TURN, Turn
+from skill.alexa.turn import TURN, SessionState, Turn
+from skill.playback import Playback
 from skill.progress import UserData
 from skill.screen import delay_timeline
 from skill.speech import escape, estimate_seconds
@@ -34,7 +44,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 WORKOUT = "workout"
-OFFER = "offer"
 UNSAVED = "unsaved"  # session attribute: the person has been told that saving failed
 SAVED = "saved"  # session attribute: after this request, storage holds all of this person's progress
 STORAGE = "strong_back_storage"
@@ -53,6 +62,9 @@ class StorageStatus:
 
 class LoadUserDataInterceptor(AbstractRequestInterceptor):
     """Stored data first; within a session the workout carried in session attributes wins."""
+
+    def __init__(self, playback: Playback = Playback.ALEXA) -> None:
+        self.playback = playback
 
     def process(self, handler_input: HandlerInput) -> None:
         manager = handler_input.attributes_manager
@@ -75,9 +87,32 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
                 user.workout = workout
             else:
                 log.warning("ignored damaged workout state from the session")
-        turn = Turn(handler_input, user)
+        turn = Turn(handler_input, user, self.playback, SessionState.from_attributes(carried))
         manager.request_attributes[TURN] = turn
         manager.request_attributes[STORAGE] = status
+
+
+class SettleInterceptor(AbstractRequestInterceptor):
+    """How far the last reply got, settled once for every request before any handler runs."""
+
+    def process(self, handler_input: HandlerInput) -> None:
+        turn = Turn.of(handler_input)
+        workout = turn.user.workout
+        if workout is None:
+            return
+        if workout.status != "finished":
+            turn.cut = workout.settle(turn.now)
+            return
+        # A finished workout is kept with its goodbye as its block: cutting that reply short reopens it.
+        if workout.block is not None and workout.block.device not in (None, turn.device):
+            return  # another device is still playing that goodbye; this request is not about it
+        cut = workout.settle(turn.now)
+        if cut is None or workout.finished:
+            turn.user.workout = None
+            return
+        workout.status = "paused"
+        turn.user.history = [record for record in turn.user.history if record.id != workout.id]
+        turn.cut = cut
 
 
 class SaveUserDataInterceptor(AbstractResponseInterceptor):
@@ -102,7 +137,7 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
         workout = turn.user.workout
         manager.session_attributes = {
             WORKOUT: workout.to_dict() if workout is not None else None,
-            OFFER: turn.offer,
+            **turn.session.to_attributes(),
             UNSAVED: status.told and not saved,
             SAVED: saved,
         }

@@ -9,7 +9,7 @@ from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractR
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
 from skill.alexa.touch import said_or_pressed
-from skill.alexa.turn import Turn
+from skill.alexa.turn import MENU, Turn
 from skill.alexa.workout_handlers import start_workout
 from skill.coach import Coach
 from skill.numbers import spoken
@@ -18,13 +18,10 @@ if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
     from ask_sdk_model import Response
 
+    from skill.speech import Script
+    from skill.workout import WorkoutState
+
 log = logging.getLogger(__name__)
-OFFER = "offer"
-
-
-def offered(handler_input: HandlerInput) -> str | None:
-    offer = (handler_input.attributes_manager.session_attributes or {}).get(OFFER)
-    return offer if isinstance(offer, str) else None
 
 
 class LaunchRequestHandler(AbstractRequestHandler):
@@ -35,30 +32,33 @@ class LaunchRequestHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
+        turn.session.stage = MENU
         if turn.user.first_time:
-            turn.offer = "start"
+            turn.session.offer = "start"
             turn.user.first_seen = turn.now.date().isoformat()  # the safety note is heard here, once
             return turn.ask(turn.script("launch.first", "workout.safety", "launch.first_prompt"), "menu.reprompt")
         if workout is not None and workout.current is not None:
-            turn.offer = "resume"
-            script = turn.script(
-                (
-                    "launch.in_progress",
-                    {
-                        "area": turn.coach.area_name(workout.area),
-                        "done": spoken(workout.pos.step),
-                        "exercises": turn.coach.exercises(len(workout.steps)),
-                    },
-                ),
-            )
-            return turn.ask(script, "launch.resume_reprompt")
-        turn.offer = "start"
+            turn.session.offer = "resume"
+            return turn.ask(in_progress(turn, workout), "launch.resume_reprompt")
+        turn.session.offer = "start"
         script = turn.script("launch.returning")
         if turn.user.recovered:
             turn.coach.say(script, "storage.recovered")
         return turn.ask(script, "menu.reprompt")
+
+
+def in_progress(turn: Turn, workout: WorkoutState) -> Script:
+    """ "You're part way through your lower back workout: one of six exercises done, one skipped." """
+    done, skipped = workout.count("done"), workout.count("skipped")
+    key = "launch.in_progress_skipped" if skipped else "launch.in_progress"
+    data: dict[str, object] = {
+        "area": turn.coach.area_name(workout.area),
+        "done": spoken(done),
+        "exercises": turn.coach.exercises(len(workout.steps)),
+        "skipped": spoken(skipped),
+    }
+    return turn.script((key, data))
 
 
 class YesIntentHandler(AbstractRequestHandler):
@@ -69,11 +69,12 @@ class YesIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
-        if offered(handler_input) == "resume" and turn.workout is not None:
+        workout = turn.workout
+        if turn.session.offer == "resume" and workout is not None:
+            workout.resume()
             return turn.perform(turn.script("resume.welcome_back"))
-        if turn.workout is not None:
-            return turn.perform()
+        if workout is not None and turn.in_workout:
+            return turn.perform(entry=workout.resume())
         return start_workout(turn, handler_input)
 
 
@@ -85,12 +86,13 @@ class NoIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
-        if offered(handler_input) == "resume":
-            turn.offer = "start"
+        workout = turn.workout
+        if turn.session.offer == "resume":
+            turn.session.offer = "start"
+            turn.session.stage = MENU
             return turn.ask(turn.script("no.resume_declined"), "menu.reprompt")
-        if turn.workout is not None:
-            turn.workout.pause()
+        if workout is not None and turn.in_workout:
+            workout.pause()
             return turn.ask(turn.script("no.in_workout"), "pause.reprompt")
         return turn.tell(turn.script("stop.goodbye"))
 
@@ -106,9 +108,8 @@ class StopIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
-        if workout is not None and workout.current is not None:
+        if workout is not None and workout.current is not None and turn.in_workout:
             workout.pause()
             turn.once_saved = "stop.saved"  # said only if the save after this reply goes through
             return turn.tell(turn.script("stop.stopping"))
@@ -116,13 +117,12 @@ class StopIntentHandler(AbstractRequestHandler):
 
 
 class NoWorkoutHandler(AbstractRequestHandler):
-    """Workout commands with no workout running: say so and offer one."""
+    """Workout commands with no workout running: say so, and offer the saved one or a new one."""
 
     INTENTS = (
         "AMAZON.NextIntent",
         "AMAZON.PauseIntent",
         "AMAZON.PreviousIntent",
-        "AMAZON.RepeatIntent",
         "AMAZON.StartOverIntent",
         "SkipExerciseIntent",
         "AdjustDifficultyIntent",
@@ -133,7 +133,12 @@ class NoWorkoutHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.offer = "start"
+        workout = turn.workout
+        if workout is not None and workout.current is not None:
+            turn.session.offer = "resume"
+            script = turn.script(("workout.waiting", {"area": turn.coach.area_name(workout.area)}))
+            return turn.ask(script, "launch.resume_reprompt")
+        turn.session.offer = "start"
         return turn.ask(turn.script("workout.none"), "menu.reprompt")
 
 
@@ -145,11 +150,11 @@ class FallbackIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
-        if turn.workout is not None:
-            turn.workout.pause()
+        workout = turn.workout
+        if workout is not None and turn.in_workout:
+            workout.pause()
             return turn.ask(turn.script("fallback.workout"), "pause.reprompt")
-        turn.offer = "start"
+        turn.session.offer = "start"
         return turn.ask(turn.script("fallback.menu"), "menu.reprompt")
 
 
@@ -166,7 +171,6 @@ class SessionEndedRequestHandler(AbstractRequestHandler):
             log.warning(
                 "session ended with error %s: %s", getattr(error, "object_type", ""), getattr(error, "message", "")
             )
-        Turn.of(handler_input).settle()
         return handler_input.response_builder.response
 
 

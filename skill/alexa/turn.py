@@ -1,18 +1,25 @@
-"""One request's worth of context for the handlers: who, when, what state, and how to reply."""
+"""One request's context for the handlers, and how they reply.
+
+The interceptors (``skill.alexa.interceptors``) build a ``Turn`` before any handler runs: who
+is asking, when, on which device and front end, the person's data, where this session stands,
+and how far the last reply got (``cut``, settled once per request). Handlers read it, move the
+workout through its transitions, and answer with ``ask``, ``tell`` or ``perform``.
+"""
 
 from __future__ import annotations
 
-import logging
 from copy import deepcopy
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from skill.coach import Coach
+from skill.playback import Playback
 from skill.progress import UserData, streak
 from skill.routine import Position
 from skill.screen import TOKEN, ScreenBuilder, WorkoutCard, document
 from skill.speech import Script, escape
-from skill.workout import device_tag
+from skill.workout import Entry, device_tag
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -21,31 +28,63 @@ if TYPE_CHECKING:
     from skill.speech import Window
     from skill.workout import WorkoutState
 
-log = logging.getLogger(__name__)
 TURN = "strong_back_turn"
+MENU = "menu"  # the session's stage: at the menu (a saved workout is only offered, not running)
+WORKOUT = "workout"  # in a workout
+SAID_KEYS = ("ssml", "reprompt", "text")
+MAX_SAID_CHARS = 8000  # Alexa's own limit for speech: anything longer did not come from this skill
 
 
+@dataclass
+class SessionState:
+    """What this Alexa session remembers between requests (carried in session attributes)."""
+
+    offer: str | None = None  # what a following yes or no answers: "start" or "resume"
+    stage: str | None = None  # MENU or WORKOUT; None: a session that went straight to a request
+    said: dict[str, str] | None = None  # the last answer that was not a block of sets, to say again
+
+    def to_attributes(self) -> dict[str, Any]:
+        return {"offer": self.offer, "stage": self.stage, "said": self.said}
+
+    @classmethod
+    def from_attributes(cls, raw: dict[str, Any]) -> SessionState:
+        offer, stage, said = raw.get("offer"), raw.get("stage"), raw.get("said")
+        kept = None
+        if isinstance(said, dict) and all(isinstance(said.get(k), str) for k in SAID_KEYS):
+            kept = {k: said[k][:MAX_SAID_CHARS] for k in SAID_KEYS}
+        return cls(
+            offer=offer if offer in ("start", "resume") else None,
+            stage=stage if stage in (MENU, WORKOUT) else None,
+            said=kept,
+        )
+
+
+@dataclass
 class Turn:
-    """Wraps a HandlerInput with the person's data, the request time and the coach."""
+    """The request's context (who, when, what state, how far the last reply got) and the reply."""
 
-    def __init__(self, handler_input: HandlerInput, user: UserData) -> None:
-        self.handler_input = handler_input
-        request = handler_input.request_envelope.request
+    handler_input: HandlerInput
+    user: UserData
+    playback: Playback = Playback.ALEXA
+    session: SessionState = field(default_factory=SessionState)
+    cut: Window | None = None  # the window of the last reply that this request cut short
+    once_saved: str | None = None  # a dialog key said at the end of the reply once its save succeeded
+    screen: WorkoutCard | None = None  # what a screen device shows with this reply
+    locale: str = field(init=False)
+    coach: Coach = field(init=False)
+    now: datetime = field(init=False)
+    device: str | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        request = self.handler_input.request_envelope.request
         self.locale = str(getattr(request, "locale", None) or "en-US")
-        self.coach = Coach(self.locale)
+        self.coach = Coach(self.locale, self.playback)
         stamp = getattr(request, "timestamp", None)
-        self.now = stamp if isinstance(stamp, datetime) else datetime.now(UTC)
-        if self.now.tzinfo is None:
-            self.now = self.now.replace(tzinfo=UTC)
-        self.user = user
-        system = handler_input.request_envelope.context.system if handler_input.request_envelope.context else None
-        device = system.device if system is not None else None
+        now = stamp if isinstance(stamp, datetime) else datetime.now(UTC)
+        self.now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
+        context = self.handler_input.request_envelope.context
+        device = context.system.device if context is not None and context.system is not None else None
         self.device = device_tag(device.device_id if device is not None else None)
-        self.offer: str | None = None  # what a following yes or no answers
-        self.once_saved: str | None = None  # a dialog key said at the end of the reply once its save succeeded
-        self.screen: WorkoutCard | None = None  # what a screen device shows with this reply
-        self._reopened_in: Window | None = None  # the window of a last reply this request cut short
-        self._reopen_cut_finish()
 
     @classmethod
     def of(cls, handler_input: HandlerInput) -> Turn:
@@ -58,16 +97,19 @@ class Turn:
     # ----- state --------------------------------------------------------------------------
     @property
     def workout(self) -> WorkoutState | None:
+        """The person's unfinished workout, running or waiting (None when there is none)."""
         workout = self.user.workout
         return workout if workout is not None and workout.status != "finished" else None
 
-    def settle(self) -> Window | None:
-        """How far the last reply got: the window this request cut it short in, if it did."""
-        if self._reopened_in is not None:  # already settled when the finished workout was reopened
-            cut, self._reopened_in = self._reopened_in, None
-            return cut
-        workout = self.workout
-        return workout.settle(self.now) if workout else None
+    @property
+    def in_workout(self) -> bool:
+        """Whether this session is in the workout (not at the menu, where a saved one is only offered)."""
+        return self.workout is not None and self.session.stage != MENU
+
+    @property
+    def new_session(self) -> bool:
+        session = self.handler_input.request_envelope.session
+        return session is None or bool(session.new)
 
     # ----- replies ------------------------------------------------------------------------
     def script(self, *parts: tuple[str, dict[str, object]] | str) -> Script:
@@ -79,16 +121,72 @@ class Turn:
         return script
 
     def ask(self, script: Script, reprompt_key: str = "block.reprompt", **data: object) -> Response:
-        """Reply and keep the session open, with a reprompt."""
-        builder = self.handler_input.response_builder
-        reprompt = self.coach.sentence(reprompt_key, **data)
-        self._show(script, ending=False)
-        return builder.speak(script.to_ssml()).ask(f"<speak>{escape(reprompt)}</speak>").response
+        """Answer and keep the session open, with a reprompt; "say that again" repeats this answer."""
+        reprompt = f"<speak>{escape(self.coach.sentence(reprompt_key, **data))}</speak>"
+        ssml = script.to_ssml()
+        self.session.said = {"ssml": ssml, "reprompt": reprompt, "text": script.text()}
+        return self._reply(ssml, reprompt, script)
+
+    def again(self, said: dict[str, str]) -> Response:
+        """The last answer, word for word."""
+        self.session.said = said
+        shown = Script()
+        shown.say(said["text"], "repeat.said")
+        return self._reply(said["ssml"], said["reprompt"], shown)
 
     def tell(self, script: Script) -> Response:
         """Reply and end the session."""
         self._show(script, ending=True)
         return self.handler_input.response_builder.speak(script.to_ssml()).set_should_end_session(True).response
+
+    def _reply(self, ssml: str, reprompt: str, script: Script) -> Response:
+        self._show(script, ending=False)
+        return self.handler_input.response_builder.speak(ssml).ask(reprompt).response
+
+    def perform(self, opening: Script | None = None, entry: Entry = Entry.TALK) -> Response:
+        """Perform the next block of sets from where the workout stands (finishing if it is the last).
+
+        ``entry`` says how the first set is entered: its talk, briefly, straight to the count, or to work."""
+        workout = self.workout
+        if workout is None:
+            self.session.offer = "start"
+            return self.ask(self.script("workout.none"), "menu.reprompt")
+        self.session.stage = WORKOUT
+        script = opening or Script()
+        workout.resume()
+        block, end = self.coach.block(workout, entry)
+        start = script.duration
+        script.extend(block)
+        windows = [w for w in script.windows if w.start >= start - 1e-9]
+        if windows and windows[0].start > 0:  # what is said before the first set belongs to its first window
+            first = windows[0]
+            windows[0] = type(first)(first.kind, 0.0, first.end, first.step, first.set, first.side)
+        if self.has_screen:
+            self.screen = ScreenBuilder(self.coach).workout(workout, script)
+        if end.step >= len(workout.steps):
+            return self._finish(script, workout, windows)
+        workout.begin_block(windows, end, script.duration, self.now, self.device)
+        self.session.said = None  # "say that again" now means this block's set again
+        self._show(script, ending=False)
+        reprompt = f"<speak>{escape(self.coach.sentence('block.reprompt'))}</speak>"
+        return self.handler_input.response_builder.speak(script.to_ssml()).ask(reprompt).response
+
+    def _finish(self, script: Script, workout: WorkoutState, windows: list[Window]) -> Response:
+        """The reply that performs the last sets and says goodbye: the workout is recorded as done.
+
+        The workout itself is kept, finished, with this reply as its block: a request that cuts the
+        reply short (a pause during the last plank) reopens it (see ``skill.alexa.interceptors``)."""
+        done = deepcopy(workout)
+        done.seconds += script.duration
+        done.pos = Position(len(done.steps))
+        done.results = [result or "done" for result in done.results]
+        record = done.finish(self.now)
+        self.user.record(record)
+        days = streak(self.user.history, self.now.date())
+        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
+        workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
+        workout.status = "finished"
+        return self.tell(script)
 
     # ----- screens ----------------------------------------------------------------------
     @property
@@ -103,6 +201,7 @@ class Turn:
         """On a screen device, render this reply's card (with the timeline that animates it)."""
         if not self.has_screen:
             return
+        # Imported here: the APL model classes are paid for only by screen devices (cold start).
         from ask_sdk_model.interfaces.alexa.presentation.apl import RenderDocumentDirective
 
         workout = self.workout
@@ -111,57 +210,3 @@ class Turn:
         )
         builder = self.handler_input.response_builder
         builder.add_directive(RenderDocumentDirective(token=TOKEN, document=document(), datasources=screen.datasources))
-
-    def perform(self, opening: Script | None = None, brief: bool = False) -> Response:
-        """Perform the next block of sets from the workout's position (finishing if it is the last).
-
-        ``brief`` skips the set-up talk of the first exercise (the person cut it short to start)."""
-        workout = self.workout
-        if workout is None:
-            return self.ask(self.script("workout.none"), "menu.reprompt")
-        script = opening or Script()
-        workout.resume()
-        block, end = self.coach.block(workout, brief=brief)
-        start = script.duration
-        script.extend(block)
-        windows = [w for w in script.windows if w.start >= start]
-        if self.has_screen:
-            self.screen = ScreenBuilder(self.coach).workout(workout, script)
-        if end.step >= len(workout.steps):
-            return self._finish(script, workout, windows)
-        workout.begin_block(windows, end, script.duration, self.now, self.device)
-        return self.ask(script)
-
-    def _finish(self, script: Script, workout: WorkoutState, windows: list[Window]) -> Response:
-        """The reply that performs the last sets and says goodbye: the workout is recorded as done.
-
-        The workout itself is kept, finished, with this reply as its block: a request that cuts the
-        reply short (a pause during the last plank) reopens it (``_reopen_cut_finish``)."""
-        done = deepcopy(workout)
-        done.seconds += script.duration
-        done.pos = Position(len(done.steps))
-        done.results = [result or "done" for result in done.results]
-        record = done.finish(self.now)
-        self.user.record(record)
-        days = streak(self.user.history, self.now.date())
-        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
-        workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
-        workout.status = "finished"
-        return self.tell(script)
-
-    def _reopen_cut_finish(self) -> None:
-        """A workout whose last reply this request cuts short is not over: reopen it and take back
-        its history record. One whose last reply played out is over and is let go."""
-        workout = self.user.workout
-        if workout is None or workout.status != "finished":
-            return
-        if workout.block is not None and workout.block.device not in (None, self.device):
-            return  # another device is still playing that goodbye; this request is not about it
-        cut = workout.settle(self.now)
-        if cut is None or workout.finished:
-            self.user.workout = None
-            return
-        workout.status = "paused"
-        self.user.history = [record for record in self.user.history if record.id != workout.id]
-        self._reopened_in = cut
-

@@ -1,4 +1,8 @@
-"""Handlers that run the workout: start, next, skip, previous, repeat, pause, resume, adjust."""
+"""Handlers that run the workout: start, next, skip, previous, repeat, start over, pause, resume, adjust.
+
+Each translates a request into the workout's transitions and performs or answers; how far the
+last reply got has already been settled (``Turn.cut``, ``WorkoutState.held``) by the interceptors.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,12 @@ from ask_sdk_core.utils import is_intent_name
 
 from skill.alexa.slots import duration_seconds, slot
 from skill.alexa.touch import said_or_pressed
-from skill.alexa.turn import Turn
+from skill.alexa.turn import MENU, Turn
 from skill.catalog import Area, Level, Place
 from skill.numbers import seconds_phrase, spoken
 from skill.planning import MAX_MINUTES, MIN_MINUTES, plan_routine
-from skill.workout import WorkoutState
+from skill.speech import ssml_problems
+from skill.workout import Entry, WorkoutState
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -23,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def in_workout(handler_input: HandlerInput) -> bool:
-    return Turn.of(handler_input).workout is not None
+    return Turn.of(handler_input).in_workout
 
 
 class StartWorkoutIntentHandler(AbstractRequestHandler):
@@ -33,8 +38,7 @@ class StartWorkoutIntentHandler(AbstractRequestHandler):
         return said_or_pressed("StartWorkoutIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
-        turn = Turn.of(handler_input)
-        return start_workout(turn, handler_input)
+        return start_workout(Turn.of(handler_input), handler_input)
 
 
 def _choice(
@@ -93,18 +97,16 @@ def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
 
 
 class NextIntentHandler(AbstractRequestHandler):
-    """ "Next": carry on with the next set or exercise."""
+    """ "Next": always forward. It skips the talk it cut, ends the set it cut, or starts what comes next."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return said_or_pressed("AMAZON.NextIntent")(handler_input) and in_workout(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        cut = turn.settle()
         workout = turn.workout
         assert workout is not None
-        workout.next(cut)
-        return turn.perform(brief=cut is not None and cut.kind == "intro")
+        return turn.perform(entry=workout.next())
 
 
 class SkipExerciseIntentHandler(AbstractRequestHandler):
@@ -115,7 +117,6 @@ class SkipExerciseIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         assert workout is not None
         skipped = workout.current
@@ -132,7 +133,6 @@ class PreviousIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         assert workout is not None
         workout.previous()
@@ -140,18 +140,22 @@ class PreviousIntentHandler(AbstractRequestHandler):
 
 
 class RepeatIntentHandler(AbstractRequestHandler):
-    """ "Repeat": perform the last reply again from its start."""
+    """ "Say that again": the last answer word for word; in a workout's sets, the set from its start."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
-        return is_intent_name("AMAZON.RepeatIntent")(handler_input) and in_workout(handler_input)
+        return is_intent_name("AMAZON.RepeatIntent")(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
+        said = turn.session.said
+        if said is not None and not ssml_problems(said["ssml"]) and not ssml_problems(said["reprompt"]):
+            return turn.again(said)
         workout = turn.workout
-        assert workout is not None
-        workout.repeat()
-        return turn.perform(turn.script("repeat.done"))
+        if workout is not None and turn.in_workout:
+            workout.repeat()
+            return turn.perform(turn.script("repeat.done"))
+        turn.session.offer = "start"
+        return turn.ask(turn.script("repeat.nothing"), "menu.reprompt")
 
 
 class StartOverIntentHandler(AbstractRequestHandler):
@@ -162,7 +166,6 @@ class StartOverIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         assert workout is not None
         workout.start_over()
@@ -179,7 +182,6 @@ class PauseIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         assert workout is not None
         workout.pause()
@@ -205,31 +207,31 @@ class ResumeIntentHandler(AbstractRequestHandler):
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        turn.settle()
         workout = turn.workout
         if workout is None:
-            turn.offer = "start"
+            turn.session.offer = "start"
             return turn.ask(turn.script("resume.nothing"), "menu.reprompt")
-        session = handler_input.request_envelope.session
-        if session is not None and not session.new:  # paused a moment ago: straight back to work
-            return turn.perform(brief=True)
-        return turn.perform(turn.script("resume.welcome_back"))
+        entry = workout.resume()
+        if turn.new_session or turn.session.stage == MENU:  # back after a while: a word of welcome first
+            return turn.perform(turn.script("resume.welcome_back"), Entry.TALK)
+        return turn.perform(entry=entry)  # paused a moment ago: straight back to work
 
 
 class AdjustDifficultyIntentHandler(AbstractRequestHandler):
-    """ "Make it easier" / "make it harder": change the dose from here on."""
+    """ "Make it easier" / "make it harder": change the dose from here on. With no direction ("I'm
+    tired", "change the difficulty") the set stops and the coach offers an easier version or a rest."""
 
     def can_handle(self, handler_input: HandlerInput) -> bool:
         return is_intent_name("AdjustDifficultyIntent")(handler_input) and in_workout(handler_input)
 
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
-        value = slot(handler_input, "direction")
-        if value is None or value.id not in ("easier", "harder"):
-            return turn.ask(turn.script("adjust.which"), "adjust.which")
-        turn.settle()
         workout = turn.workout
         assert workout is not None
+        value = slot(handler_input, "direction")
+        if value is None or value.id not in ("easier", "harder"):
+            workout.pause()
+            return turn.ask(turn.script("adjust.which"), "adjust.which_reprompt")
         step = workout.current
         if not workout.adjust(value.id):
             opening = turn.script(f"adjust.limit_{value.id}")
@@ -238,4 +240,4 @@ class AdjustDifficultyIntentHandler(AbstractRequestHandler):
             if step is not None:
                 variation = step.info.easier if value.id == "easier" else step.info.harder
                 turn.coach.say(opening, f"adjust.variation_{value.id}", name=variation.name, how=variation.how)
-        return turn.perform(opening)
+        return turn.perform(opening, workout.resume())
