@@ -88,9 +88,10 @@ lint: $(VENV)/.dev
 bench: system-deps $(VENV)/.dev
 	$(BIN)/python benchmarks/run_all.py $(ARGS)
 
-## Regenerate the interaction models from interaction_models/source.toml and the catalog.
+## Regenerate the interaction models from interaction_models/source.toml and the catalog, and the README's tables of them.
 models: $(VENV)/.runtime
 	$(BIN)/python -m interaction_models.generate
+	$(BIN)/python -m interaction_models.docs
 
 ## The ASK CLI skill package in build/ (ENDPOINT=<Lambda ARN or https:// address>).
 skill-package: $(VENV)/.runtime
