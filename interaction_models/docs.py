@@ -106,8 +106,10 @@ def _slot_rows(model: dict[str, Any]) -> list[str]:
                 continue
             seen.add(slot["name"])
             kind = types.get(slot["type"])
-            if kind is None:
+            if slot["type"] == "AMAZON.DURATION":
                 values = "a length of time: `ten minutes`, `half an hour`, `an hour`"
+            elif kind is None:
+                values = f"any {slot['type']} value"
             else:
                 values = "; ".join(
                     f"**{v['name']['value']}**"
