@@ -15,7 +15,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from interaction_models import load_model
-from local_runner.nlu_numbers import find_durations
+from local_runner.understanding.numbers import find_durations
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
