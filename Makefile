@@ -9,7 +9,9 @@ ENDPOINT ?=
 COACH_PACKAGES := espeak-ng libespeak-ng1 alsa-utils
 TEST_PACKAGES := $(COACH_PACKAGES) sox
 
-.PHONY: coach test lint bench models skill-package serve coach-deps system-deps apt sam clean
+VIRTUAL_ALEXA := tests/virtual_alexa
+
+.PHONY: coach test lint bench models skill-package serve coach-deps system-deps node-deps apt sam clean
 
 # A Python with venv and pip (Debian and Ubuntu ship venv separately as python3-venv).
 $(BIN)/python:
@@ -50,6 +52,18 @@ system-deps:
 		else echo "the tests need$$missing: sudo apt-get install $(TEST_PACKAGES)"; exit 1; fi; \
 	fi
 
+## Node.js and npm for the real-client tests (virtual-alexa): from apt, only when missing.
+node-deps:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory apt PACKAGES="nodejs npm"; \
+		else echo "the tests need node and npm: sudo apt-get install nodejs npm"; exit 1; fi; }
+
+## virtual-alexa, exactly as locked in tests/virtual_alexa/package-lock.json.
+$(VIRTUAL_ALEXA)/node_modules/.installed: $(VIRTUAL_ALEXA)/package.json $(VIRTUAL_ALEXA)/package-lock.json | node-deps
+	@echo "Installing virtual-alexa into $(VIRTUAL_ALEXA)/node_modules ..."
+	cd $(VIRTUAL_ALEXA) && npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
+	@touch $@
+
 apt:
 	@echo "Installing system packages: $(PACKAGES) ..."
 	@export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && apt-get install -y -qq $(PACKAGES) >/dev/null
@@ -61,8 +75,8 @@ $(SAM_VENV)/bin/sam: | $(BIN)/python
 	@echo "Installing the AWS SAM CLI into $(SAM_VENV) ..."
 	$(SAM_VENV)/bin/pip install -q aws-sam-cli
 
-## Every test: core, dialogs, persistence on a local DynamoDB API, audio, endpoint, sam build.
-test: system-deps sam $(VENV)/.dev
+## Every test: core, dialogs, persistence on a local DynamoDB API, audio, endpoint, sam build, virtual-alexa.
+test: system-deps sam $(VENV)/.dev $(VIRTUAL_ALEXA)/node_modules/.installed
 	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/python -m pytest -q
 
 ## ruff and mypy, as CI runs them.
@@ -74,9 +88,10 @@ lint: $(VENV)/.dev
 bench: system-deps $(VENV)/.dev
 	$(BIN)/python benchmarks/run_all.py $(ARGS)
 
-## Regenerate the interaction models from interaction_models/source.toml and the catalog.
+## Regenerate the interaction models from interaction_models/source.toml and the catalog, and the README's tables of them.
 models: $(VENV)/.runtime
 	$(BIN)/python -m interaction_models.generate
+	$(BIN)/python -m interaction_models.docs
 
 ## The ASK CLI skill package in build/ (ENDPOINT=<Lambda ARN or https:// address>).
 skill-package: $(VENV)/.runtime
@@ -87,4 +102,4 @@ serve: $(VENV)/.runtime
 	$(BIN)/strong-back serve $(ARGS)
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam build .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam build .pytest_cache .hypothesis .mypy_cache .ruff_cache $(VIRTUAL_ALEXA)/node_modules

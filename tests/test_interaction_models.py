@@ -16,7 +16,7 @@ from ask_sdk_core.serialize import DefaultSerializer
 from ask_smapi_model.v1.skill.interaction_model.interaction_model_data import InteractionModelData
 from ask_smapi_model.v1.skill.manifest.skill_manifest_envelope import SkillManifestEnvelope
 
-from interaction_models import LOCALES, MANIFEST_PATH, ModelError, load_model, model_path
+from interaction_models import LOCALES, MANIFEST_PATH, ModelError, docs, load_model, model_path
 from interaction_models.expand import TemplateError, expand
 from interaction_models.generate import SourceError, build_model, generated, read_source
 from interaction_models.package import PackageError, build, endpoint
@@ -436,3 +436,34 @@ def test_missing_model_and_unknown_locale_are_clear_errors(monkeypatch: pytest.M
     monkeypatch.setattr("interaction_models.MODEL_DIR", tmp_path)
     with pytest.raises(ModelError, match="missing interaction model"):
         load_model("en-US")
+
+
+# ---- the README's tables of what you can say ----------------------------------------------------
+def test_readme_tables_of_what_you_can_say_are_up_to_date() -> None:
+    readme = docs.README_PATH.read_text(encoding="utf-8")
+    section = docs.render({locale: load_model(locale) for locale in LOCALES})
+    assert docs.updated(readme, section) == readme, "README.md's tables are stale: run make models"
+
+
+def test_readme_tables_show_every_intent_with_samples_and_every_slot() -> None:
+    section = docs.render({locale: load_model(locale) for locale in LOCALES})
+    assert len(section.splitlines()) < 60, "keep the README's tables compact"
+    for intent in load_model("en-US")["intents"]:
+        label = intent["name"].removeprefix("AMAZON.").removesuffix("Intent")
+        assert (f"| {label} |" in section) == bool(intent["samples"]), label
+        for slot in intent.get("slots", []):
+            assert f"`{{{slot['name']}}}`" in section, slot["name"]
+    examples = re.findall(r"`([^`]+)`", section.split("**What you can name**")[0].split("last table.")[1])
+    samples = {normalised(s) for i in load_model("en-US")["intents"] for s in i["samples"]}
+    assert examples and all(example in samples for example in examples)
+
+
+def test_readme_docs_need_their_markers_and_say_so(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers here\n", encoding="utf-8")
+    monkeypatch.setattr(docs, "README_PATH", readme)
+    assert docs.main(["--check"]) == 2
+    readme.write_text(f"# Title\n{docs.START}\nold\n{docs.END}\nrest\n", encoding="utf-8")
+    assert docs.main(["--check"]) == 1
+    assert docs.main([]) == 0 and docs.main(["--check"]) == 0
+    assert readme.read_text(encoding="utf-8").endswith("\nrest\n")
