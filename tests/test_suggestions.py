@@ -13,8 +13,8 @@ import re
 import pytest
 
 from interaction_models import LOCALES
-from tests.sample_match import readings, spoken
-from tests.suggested import (
+from tests.support.sample_match import readings, spoken
+from tests.support.suggested import (
     ONE_SHOT,
     Suggestion,
     contains,

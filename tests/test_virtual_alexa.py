@@ -25,9 +25,9 @@ import pytest
 
 from interaction_models import load_model
 from skill.catalog import CATALOG
-from tests.suggested import Suggestion, dialog_texts, heard_suggestions, mapping, suggestions
+from tests.support.suggested import Suggestion, dialog_texts, heard_suggestions, mapping, suggestions
+from tests.support.virtual_alexa_client import Turn, VirtualAlexa, require_virtual_alexa
 from tests.test_web_serve import Server, free_port, running, strong_back
-from tests.virtual_alexa_client import Turn, VirtualAlexa, require_virtual_alexa
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

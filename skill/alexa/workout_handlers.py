@@ -209,6 +209,8 @@ class ResumeIntentHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         workout = turn.workout
         if workout is None:
+            if turn.session.offer == "start":  # "ready", "let's go" when a workout was offered: start it
+                return start_workout(turn, handler_input)
             turn.session.offer = "start"
             return turn.ask(turn.script("resume.nothing"), "menu.reprompt")
         entry = workout.resume()

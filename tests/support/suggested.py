@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from skill.dialog import DEFAULT_LANGUAGE, LOCALE_DIR
-from tests.alexa import ROOT
+from tests.support.alexa import ROOT
 
 SUGGESTIONS_PATH = ROOT / "tests" / "data" / "suggestions.toml"
 README_PATH = ROOT / "README.md"

@@ -22,7 +22,7 @@ import pytest
 
 from interaction_models import model_path
 
-DRIVER_DIR = Path(__file__).resolve().parent / "virtual_alexa"
+DRIVER_DIR = Path(__file__).resolve().parents[1] / "virtual_alexa"
 DRIVER = DRIVER_DIR / "driver.js"
 ANSWER_WITHIN = 60.0  # seconds for one command (a first match compiles the model's patterns)
 
