@@ -46,6 +46,18 @@ class Place(StrEnum):
     GYM = "gym"
 
 
+class BodyPart(StrEnum):
+    """Where it hurts (the BODY_PART slot's ids): what an exercise loads, for leaving it out."""
+
+    BACK = "back"
+    NECK = "neck"
+    SHOULDER = "shoulder"
+    ELBOW = "elbow"
+    WRIST = "wrist"
+    HIP = "hip"
+    KNEE = "knee"
+
+
 class Mode(StrEnum):
     HOLD = "hold"
     REPS = "reps"
@@ -137,6 +149,7 @@ class Exercise:
     easier: Variation
     harder: Variation
     grips: tuple[str, ...] = field(default=())
+    loads: frozenset[BodyPart] = field(default=frozenset())  # what it loads: left out for a person in pain there
 
     def __post_init__(self) -> None:
         where = f"exercise {self.id!r}"
@@ -214,6 +227,7 @@ def _exercise(raw: Mapping[str, Any]) -> Exercise:
             easier=Variation(**_required(raw, "easier", where)),
             harder=Variation(**_required(raw, "harder", where)),
             grips=tuple(raw.get("grips", ())),
+            loads=frozenset(BodyPart(part) for part in raw.get("loads", ())),
         )
     except CatalogError:
         raise

@@ -7,10 +7,31 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from skill.workout import HistoryRecord, WorkoutState, load_state
+from skill.catalog import BodyPart
+from skill.workout import HistoryRecord, WorkoutState, load_state, parse_timestamp
 
 DATA_VERSION = 1
 HISTORY_LIMIT = 400
+PAIN_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class PainReport:
+    """The person said something hurt: when, and where (None: they didn't say)."""
+
+    at: str  # the request's timestamp, ISO-8601
+    part: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "part": self.part}
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> PainReport:
+        at, part = raw["at"], raw.get("part")
+        if not isinstance(at, str) or len(at) > 40 or (part is not None and part not in {p.value for p in BodyPart}):
+            raise ValueError("damaged pain report")
+        parse_timestamp(at)
+        return cls(at, part)
 
 
 @dataclass
@@ -20,6 +41,7 @@ class UserData:
     workout: WorkoutState | None = None
     history: list[HistoryRecord] = field(default_factory=list)
     first_seen: str | None = None
+    pains: list[PainReport] = field(default_factory=list)
     recovered: bool = False  # something stored was damaged and has been dropped
 
     @property
@@ -46,6 +68,11 @@ class UserData:
                     data.recovered = True
         elif history is not None:
             data.recovered = True
+        for item in (raw.get("pains") or [])[-PAIN_LIMIT:] if isinstance(raw.get("pains"), list) else []:
+            try:
+                data.pains.append(PainReport.from_dict(item))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                data.recovered = True
         return data
 
     def to_attributes(self) -> dict[str, Any]:
@@ -53,12 +80,15 @@ class UserData:
         itself (see ``keeps``): a device still running one that another device finished does not
         bring it back into storage, though it may go on with it in its own session."""
         workout = self.workout if self.workout is not None and self.keeps(self.workout) else None
-        return {
+        document: dict[str, Any] = {
             "v": DATA_VERSION,
             "workout": workout.to_dict() if workout else None,
             "history": [record.to_dict() for record in self.history[-HISTORY_LIMIT:]],
             "first_seen": self.first_seen,
         }
+        if self.pains:
+            document["pains"] = [report.to_dict() for report in self.pains[-PAIN_LIMIT:]]
+        return document
 
     def record(self, entry: HistoryRecord) -> None:
         """Add a finished workout; one already recorded (finished on two devices) keeps the fuller record."""
@@ -107,6 +137,7 @@ def merge(stored: UserData, mine: UserData) -> UserData:
       other device has finished does not resurrect it (only the finished workout itself, which the
       coach keeps so that cutting its last reply short can reopen it, stays as it is).
     - **first_seen**: the earlier of the two.
+    - **pains** (what the person said hurt, and when): every report of either side, once.
 
     Merging is idempotent (merging a side with itself gives it back) and never loses a record. So a
     record that this request took back (a finished workout reopened) comes back if the other side
@@ -122,6 +153,7 @@ def merge(stored: UserData, mine: UserData) -> UserData:
     merged.workout = workout if workout is not None and merged.keeps(workout) else None
     seen = [day for day in (stored.first_seen, mine.first_seen) if day is not None]
     merged.first_seen = min(seen) if seen else None
+    merged.pains = sorted(set(stored.pains) | set(mine.pains), key=lambda report: report.at)[-PAIN_LIMIT:]
     return merged
 
 

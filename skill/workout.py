@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from skill.catalog import Area, Level, Place
+from skill.catalog import CATALOG, Area, BodyPart, Level, Place
 from skill.errors import StrongBackError
 from skill.routine import Plan, Position, Step, adjust_step
 from skill.speech import WINDOW_KINDS, Window
@@ -195,6 +195,7 @@ class WorkoutState:
     id: str = ""  # which workout this is (``new_workout_id``); its history record carries the same id
     base: list[Step] = field(default_factory=list)
     held: str | None = None
+    left_out: list[str] = field(default_factory=list)  # exercises taken out of the plan (pain), for the summary
 
     def __post_init__(self) -> None:
         if not self.base:
@@ -231,6 +232,7 @@ class WorkoutState:
             "block": self.block.to_dict() if self.block else None,
             "id": self.id,
             "held": self.held,
+            "left_out": list(self.left_out),
         }
         if self.base != self.steps:  # only once the doses were adjusted
             data["base"] = [s.to_dict() for s in self.base]
@@ -262,6 +264,7 @@ class WorkoutState:
                 id=_workout_id(raw["id"] if raw.get("id") is not None else raw["started"]),
                 base=[Step.from_dict(s) for s in raw["base"]] if raw.get("base") else list(steps),
                 held=None if raw.get("held") is None else str(raw["held"]),
+                left_out=[str(name) for name in raw.get("left_out") or []],
             )
             parse_timestamp(state.started)
         except StateError:
@@ -286,6 +289,8 @@ class WorkoutState:
             raise StateError("workout status is damaged")
         if self.held is not None and self.held not in WINDOW_KINDS:
             raise StateError("workout held window is damaged")
+        if len(self.left_out) > 50 or any(name not in CATALOG for name in self.left_out):
+            raise StateError("workout left-out exercises are damaged")
         for pos in filter(None, (self.pos, *self._block_positions())):
             if pos.step > count or (pos.step < count and pos.set >= self.steps[pos.step].sets):
                 raise StateError(f"position {pos.to_list()} is outside the workout")
@@ -420,6 +425,26 @@ class WorkoutState:
         if not self.finished:
             self.pos = Position(self.pos.step, self.pos.set, self.pos.side)
 
+    def leave_out(self, part: BodyPart | None) -> list[Step]:
+        """Take the current exercise, and every later one that loads ``part``, out of today's plan."""
+        self.held = None
+        if self.finished:
+            return []
+        first = self.pos.step
+        out = [
+            index
+            for index in range(first, len(self.steps))
+            if index == first or (part is not None and part in self.steps[index].info.loads)
+        ]
+        gone = [self.steps[index] for index in out]
+        keep = [index for index in range(len(self.steps)) if index not in out]
+        self.left_out += [step.exercise for step in gone]
+        self.steps = [self.steps[index] for index in keep]
+        self.base = [self.base[index] for index in keep]
+        self.results = [self.results[index] for index in keep]
+        self.pos = Position(first)
+        return gone
+
     def pause(self) -> None:
         self.status = "paused"
 
@@ -471,7 +496,7 @@ class WorkoutState:
             place=self.place,
             minutes=self.minutes,
             completed=self.count("done"),
-            skipped=self.count("skipped"),
+            skipped=self.count("skipped") + len(self.left_out),
             seconds=round(self.seconds),
             id=self.id or None,
         )

@@ -32,6 +32,7 @@ CUSTOM_INTENTS = {
     "WorkoutStatusIntent": {},
     "ProgressIntent": {},
     "AdjustDifficultyIntent": {"direction": "DIRECTION"},
+    "ReportPainIntent": {"body_part": "BODY_PART"},
 }
 BUILT_IN_INTENTS = {
     f"AMAZON.{name}Intent"
@@ -49,6 +50,7 @@ SLOT_IDS = {
         "lat_pulldown", "bent_over_row", "seated_row",
     },
     "DIRECTION": {"easier", "harder"},
+    "BODY_PART": {"back", "neck", "shoulder", "elbow", "wrist", "hip", "knee"},
 }  # fmt: skip
 
 # ---- Alexa's own rules for a custom model ---------------------------------------------------
@@ -447,7 +449,7 @@ def test_readme_tables_of_what_you_can_say_are_up_to_date() -> None:
 
 def test_readme_tables_show_every_intent_with_samples_and_every_slot() -> None:
     section = docs.render({locale: load_model(locale) for locale in LOCALES})
-    assert len(section.splitlines()) < 60, "keep the README's tables compact"
+    assert len(section.splitlines()) < 75, "keep the README's tables compact"
     for intent in load_model("en-US")["intents"]:
         label = intent["name"].removeprefix("AMAZON.").removesuffix("Intent")
         assert (f"| {label} |" in section) == bool(intent["samples"]), label

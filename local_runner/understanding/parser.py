@@ -265,7 +265,11 @@ class Understander:
         said = self.index.said(replaced, credits)
         score, best = self.index.best(intent, said)
         open_types = [t for t in types if t != DURATION and t not in {s.type for s in chosen}]
-        for start, end in self._unknown_runs(replaced, carrier) if open_types else []:
+        # A value of another slot type where this intent has an open slot is what was heard for it
+        # ("start a neck workout": no area called neck), as Alexa would send it, unresolved.
+        own = {placeholder(t) for t in types}
+        foreign_runs = [(i, i + 1) for i, word in enumerate(replaced) if is_placeholder(word) and word not in own]
+        for start, end in [*self._unknown_runs(replaced, carrier), *foreign_runs] if open_types else []:
             for slot_type in open_types:
                 mark = placeholder(slot_type)
                 trial = [*replaced[:start], mark, *replaced[end:]]

@@ -34,11 +34,12 @@ _INTERJECTIONS = {("uh", "huh"): "uhhuh", ("mm", "hmm"): "uhhuh", ("uh", "uh"): 
 _SUFFIXES = (("n't", "not"), ("'m", "am"), ("'re", "are"), ("'ll", "will"), ("'ve", "have"), ("'d", "would"))
 _IS_BEFORE = frozenset({"what", "that", "it", "how", "where", "who", "there", "here", "he", "she", "when"})
 
-# Words that carry no meaning for a command: dropped from samples and from what was typed.
+# Words that carry no meaning for a command: dropped from samples and from what was typed. ("Ow" and
+# "ouch" are not among them: they report pain.)
 FILLERS = frozenset(
     {"please", "pls", "plz", "um", "umm", "uh", "uhh", "er", "erm", "hmm", "hm", "ah", "oh", "hey", "well",
      "so", "just", "actually", "kindly", "alexa", "maybe", "really", "quickly", "quick", "now", "today", "yo",
-     "ugh", "ooh", "oof", "phew", "whew", "wow", "ow", "ouch", "argh", "meh", "basically", "honestly", "exactly",
+     "ugh", "ooh", "oof", "phew", "whew", "wow", "argh", "meh", "basically", "honestly", "exactly",
      "already", "pretty", "quite", "fairly", "totally", "literally", "seriously", "anyway", "anyways", "though",
      "tho", "perhaps", "probably", "simply"}
 )  # fmt: skip

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.alexa import info_handlers as info
+from skill.alexa import pain_handlers as pain
 from skill.alexa import session_handlers as session
 from skill.alexa import workout_handlers as workout
 from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterceptor, SettleInterceptor
@@ -31,6 +32,7 @@ REQUEST_HANDLERS = (
     workout.PauseIntentHandler,
     workout.ResumeIntentHandler,
     workout.AdjustDifficultyIntentHandler,
+    pain.ReportPainIntentHandler,
     info.DescribeExerciseIntentHandler,
     info.WorkoutStatusIntentHandler,
     info.ProgressIntentHandler,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
+from skill.alexa.pain_handlers import PAIN_OFFER, leave_out, wait_after_pain
 from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import MENU, Turn
 from skill.alexa.workout_handlers import start_workout
@@ -70,6 +71,8 @@ class YesIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         workout = turn.workout
+        if (turn.session.offer or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
+            return leave_out(turn)
         if turn.session.offer == "resume" and workout is not None:
             workout.resume()
             return turn.perform(turn.script("resume.welcome_back"))
@@ -87,6 +90,8 @@ class NoIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         workout = turn.workout
+        if (turn.session.offer or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
+            return wait_after_pain(turn)
         if turn.session.offer == "resume":
             turn.session.offer = "start"
             turn.session.stage = MENU

@@ -32,6 +32,15 @@ TURN = "strong_back_turn"
 MENU = "menu"  # the session's stage: at the menu (a saved workout is only offered, not running)
 WORKOUT = "workout"  # in a workout
 SAID_KEYS = ("ssml", "reprompt", "text")
+# What a yes or no can answer: a workout to start or resume, or leaving out what hurts (and where).
+OFFERS = frozenset(
+    {
+        "start",
+        "resume",
+        "pain",
+        *(f"pain:{part}" for part in ("back", "neck", "shoulder", "elbow", "wrist", "hip", "knee")),
+    }
+)
 MAX_SAID_CHARS = 8000  # Alexa's own limit for speech: anything longer did not come from this skill
 
 
@@ -53,7 +62,7 @@ class SessionState:
         if isinstance(said, dict) and all(isinstance(said.get(k), str) for k in SAID_KEYS):
             kept = {k: said[k][:MAX_SAID_CHARS] for k in SAID_KEYS}
         return cls(
-            offer=offer if offer in ("start", "resume") else None,
+            offer=offer if isinstance(offer, str) and offer in OFFERS else None,
             stage=stage if stage in (MENU, WORKOUT) else None,
             said=kept,
         )
@@ -186,6 +195,8 @@ class Turn:
         script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
         workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
         workout.status = "finished"
+        if not workout.steps:  # everything was left out: there is no last reply to come back to
+            self.user.workout = None
         return self.tell(script)
 
     # ----- screens ----------------------------------------------------------------------

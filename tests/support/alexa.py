@@ -122,6 +122,14 @@ class Alexa:
     def wait(self, **delta: float) -> None:
         self.now += timedelta(**delta)
 
+    def stored(self) -> dict[str, Any] | None:
+        """This person's progress document as the skill stored it (the SQLite file of this test run)."""
+        from skill.config import Settings
+        from skill.storage import sqlite_store
+
+        document = sqlite_store(Settings.from_env().db_path).read(self.user)
+        return dict(document) if document else None
+
     # ----- plumbing ------------------------------------------------------------------
     def _slots(self, slots: dict[str, str | Unresolved]) -> dict[str, Any]:
         built = {}
