@@ -128,7 +128,7 @@ class Coach:
         keeps the plan's time; on the laptop the reply ends after its last rest, and the next follows."""
         script = Script()
         pos = state.pos
-        previewed: frozenset[str] = frozenset({"setup", "cue"}) if entry is Entry.BRIEF else frozenset()
+        previewed: frozenset[str] = frozenset({"setup", "cue"}) if entry is Entry.BRIEF else state.previewed
         chars = 0
         steps = state.steps
         while pos.step < len(steps):
@@ -148,6 +148,7 @@ class Coach:
             if script.cues and script.cues[-1].key == "rest.ready":
                 script.cues.pop()  # the reply stops here: the closing prompt takes its place
             self._outro(script, state, pos)
+        script.ahead = previewed if pos.step < len(steps) and pos.set == 0 and pos.side == 0 else frozenset()
         return script, pos
 
     def _outro(self, script: Script, state: WorkoutState, pos: Position) -> None:

@@ -111,6 +111,7 @@ class Script:
     cues: list[Cue] = field(default_factory=list)
     windows: list[Window] = field(default_factory=list)
     cursor: float = 0.0
+    ahead: frozenset[str] = frozenset()  # what its last rest already said of the exercise that comes next
 
     @property
     def duration(self) -> float:

@@ -23,6 +23,7 @@ from skill.routine import Plan, Position, Step, adjust_step
 from skill.speech import WINDOW_KINDS, Window
 
 STATE_VERSION = 1
+PREVIEW_PARTS = ("setup", "cue", "safety")  # what a rest may say ahead of the next exercise
 # Seconds between a request's timestamp and the moment its reply starts playing, plus the
 # time a person takes to say a command after interrupting: subtracted when estimating how
 # far a reply got before the next request arrived.
@@ -68,6 +69,7 @@ class Block:
     duration: float
     windows: tuple[Window, ...]
     device: str | None = None  # a short tag of the device playing it (``device_tag``)
+    ahead: tuple[str, ...] = ()  # what its last rest said of the exercise that comes next (set-up, cue)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -79,6 +81,8 @@ class Block:
         }
         if self.device is not None:
             data["device"] = self.device
+        if self.ahead:
+            data["ahead"] = list(self.ahead)
         return data
 
     @classmethod
@@ -91,6 +95,7 @@ class Block:
             duration=_number(raw["duration"], 0, 1000),
             windows=tuple(Window.from_list(w) for w in raw["windows"]),
             device=_device(raw.get("device")),
+            ahead=tuple(part for part in raw.get("ahead") or () if part in PREVIEW_PARTS),
         )
 
 
@@ -196,6 +201,7 @@ class WorkoutState:
     base: list[Step] = field(default_factory=list)
     held: str | None = None
     left_out: list[str] = field(default_factory=list)  # exercises taken out of the plan (pain), for the summary
+    preview: tuple[Position, frozenset[str]] | None = None  # what the last reply said of the exercise at a position
 
     def __post_init__(self) -> None:
         if not self.base:
@@ -311,6 +317,13 @@ class WorkoutState:
     def current(self) -> Step | None:
         return None if self.finished else self.steps[self.pos.step]
 
+    @property
+    def previewed(self) -> frozenset[str]:
+        """What the last reply, played out, already said of the exercise the workout now stands at."""
+        if self.preview is None or self.preview[0] != self.pos:
+            return frozenset()
+        return self.preview[1]
+
     def remaining_steps(self) -> list[Step]:
         return self.steps[self.pos.step :]
 
@@ -319,12 +332,20 @@ class WorkoutState:
 
     # ----- performing and settling ------------------------------------------------------
     def begin_block(
-        self, windows: list[Window], end: Position, duration: float, now: datetime, device: str | None = None
+        self,
+        windows: list[Window],
+        end: Position,
+        duration: float,
+        now: datetime,
+        device: str | None = None,
+        ahead: frozenset[str] = frozenset(),
     ) -> None:
-        """Record the reply that starts playing now (on ``device``), covering ``pos`` up to ``end``."""
+        """Record the reply that starts playing now (on ``device``), covering ``pos`` up to ``end``;
+        ``ahead``: what it says, in its last rest, of the exercise at ``end``."""
         self.status = "active"
         self.held = None
-        self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows), device)
+        self.preview = None
+        self.block = Block(format_timestamp(now), self.pos, end, duration, tuple(windows), device, tuple(sorted(ahead)))
 
     def settle(self, now: datetime) -> Window | None:
         """Work out how far the last reply got before this request: the window it was cut short in, if any.
@@ -340,6 +361,7 @@ class WorkoutState:
             self.pos = block.end
             self.seconds += block.duration
             self.held = None
+            self.preview = (block.end, frozenset(block.ahead))  # heard: the next talk need not repeat it
             return None
         elapsed = max(elapsed, 0.0)
         self.seconds += elapsed

@@ -312,3 +312,46 @@ def test_on_a_terminal_the_countdown_shows_and_typing_interrupts_a_hold(tmp_path
     term.read_until("Your progress is saved")
     assert term.finish() == 0
     assert "Traceback" not in term.screen
+
+
+# ----- a laptop coach, not a speaker with Alexa's limits -------------------------------------------
+def test_the_laptop_coach_flows_through_a_whole_workout_on_its_own(tmp_path: Path) -> None:
+    done = coach(tmp_path, ["start a ten minute lower back workout", "@2000 stop"], "--text", "--speed", "100")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    heard = out.lower()
+    # No stops to ask for "next", nothing Alexa-only, no figures of the program's own.
+    assert "say next" not in heard and "ask strong back" not in heard
+    assert "into the reply" not in heard and not re.search(r"\d+\.\d+ s\b", out)
+    # Every exercise, in order, each introduced with a short get-ready count before its first set, to the end.
+    intros = re.findall(r"Exercise (\w+) of (\w+)", out)
+    assert [number for number, _ in intros] == ["one", "two", "three", "four", "five", "six"]
+    assert "workout done" in heard and heard.count("three.\ntwo.\none.") >= 6
+    # What the coach previewed in a rest is not read out again when the exercise begins.
+    from skill.catalog import CATALOG
+
+    for exercise in CATALOG.values():
+        assert out.count(exercise.setup) <= 1, f"the {exercise.name} set-up was read twice"
+
+
+def test_on_a_terminal_the_first_key_stops_the_countdown_at_once(tmp_path: Path) -> None:
+    term = Terminal(tmp_path, "--text", "--speed", "10", columns=60)
+    term.read_until("Strong Back coach")
+    term.type(START + "\r")
+    term.read_until("Exercise one of six")
+    term.type("skip this one\r")
+    term.read_until(r"Plank · set 1 of \d · hold +█+░+ 0:2\d")
+    term.type("p")  # one key, no Enter yet
+    at_key = len(term.screen)
+    time.sleep(1.0)  # ten of the coach's seconds
+    term.read_until(r"you> p", within=5)
+    last = re.findall(r"hold +[█░]+ 0:(\d\d)", term.screen[:at_key])[-1]
+    shown_after = [int(left) for left in re.findall(r"hold +[█░]+ 0:(\d\d)", term.screen[at_key:])]
+    assert all(left >= int(last) - 1 for left in shown_after), "the countdown kept running after the first key"
+    term.type("ause\r")
+    paused = term.read_until(r"Paused, with [a-z -]+ seconds left on\s+your plank")
+    said = spoken_seconds(paused[paused.rindex("Paused, with") :].replace("\n", " "))
+    assert abs(said - int(last)) <= 2, "the pause counts from the first key, not from Enter"
+    term.type("\x03")  # Ctrl-C: read as a key, ends the session like Ctrl-D
+    term.read_until("Your progress is saved")
+    assert term.finish() == 0

@@ -144,17 +144,23 @@ class CoachSession:
         return status
 
     def _play(self, reply: Reply) -> Typed:
-        """Perform a reply, and on the laptop the workout's next blocks after it, until the person
-        says something (or the workout waits, or the session ends)."""
+        """Perform a reply, and the workout's next blocks after it (the laptop chains them on its own),
+        until the person says something, the workout waits, or the session ends.
+
+        A scripted ``@N`` line is said N coach seconds after this reply began, however many blocks
+        have played by then; a plain scripted line waits for the block that is playing to finish."""
+        anchor = reply.started
         while True:
-            outcome = self._perform(reply)
+            outcome = self._perform(reply, anchor)
             if outcome.typed is not None:
                 return outcome.typed
             if reply.ends_session:
                 self.screen.info(messages.SESSION_OVER)
-                return self._next_line(reply)
-            if not reply.continues or self.inbox.peek() is not None:  # a scripted line goes next
-                return self._next_line(reply)
+                return self._next_line(anchor)
+            head = self.inbox.peek()
+            plain_line_waiting = head is not None and (head.text is None or scripted_cut(head.text) is None)
+            if not reply.continues or plain_line_waiting:
+                return self._next_line(anchor)
             reply = self.conversation.carry_on()
 
     # ----- one turn ---------------------------------------------------------------------------
@@ -165,8 +171,8 @@ class CoachSession:
             if typed is None or not typed.typing:
                 return typed or Typed(None)
 
-    def _next_line(self, reply: Reply | None) -> Typed:
-        """The person's next line; an ``@N`` line waits until N seconds into ``reply``."""
+    def _next_line(self, anchor: float | None) -> Typed:
+        """The person's next line; an ``@N`` line waits until N coach seconds after ``anchor``."""
         self.screen.waiting()
         typed = self.inbox.take()
         if typed is None or typed.text is None:
@@ -174,8 +180,8 @@ class CoachSession:
         cut = scripted_cut(typed.text)
         if cut is None:
             return typed
-        if reply is not None:
-            moment = reply.started + cut[0]
+        if anchor is not None:
+            moment = anchor + cut[0]
             while self.clock.seconds() < moment:
                 left = self.clock.real_seconds(moment - self.clock.seconds())
                 if self.inbox.wait_for_line(left) and self.interactive:
@@ -195,12 +201,10 @@ class CoachSession:
             return self.conversation.launch(at=said_at)
         return self.conversation.intent(understood.intent, understood.request_slots(), at=said_at)
 
-    def _perform(self, reply: Reply) -> Outcome:
+    def _perform(self, reply: Reply, anchor: float) -> Outcome:
         self.screen.use_steps(step_labels(reply.attributes))
         waiter = (
-            TypedWaiter(self.clock, self.inbox)
-            if self.interactive
-            else ScriptedWaiter(self.clock, self.inbox, reply.started)
+            TypedWaiter(self.clock, self.inbox) if self.interactive else ScriptedWaiter(self.clock, self.inbox, anchor)
         )
         return self.player.perform(reply.timeline, reply.windows, reply.started, waiter)
 

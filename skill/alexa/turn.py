@@ -174,7 +174,7 @@ class Turn:
             self.screen = ScreenBuilder(self.coach).workout(workout, script)
         if end.step >= len(workout.steps):
             return self._finish(script, workout, windows)
-        workout.begin_block(windows, end, script.duration, self.now, self.device)
+        workout.begin_block(windows, end, script.duration, self.now, self.device, block.ahead)
         self.session.said = None  # "say that again" now means this block's set again
         self._show(script, ending=False)
         reprompt = f"<speak>{escape(self.coach.sentence('block.reprompt'))}</speak>"
