@@ -58,6 +58,15 @@ class BodyPart(StrEnum):
     KNEE = "knee"
 
 
+class Beat(StrEnum):
+    """The phases of a rep that a short cue can belong to (said in that phase)."""
+
+    BEFORE = "before"  # just before the rep starts
+    LIFT = "lift"
+    TOP = "top"
+    LOWER = "lower"
+
+
 class Mode(StrEnum):
     HOLD = "hold"
     REPS = "reps"
@@ -143,7 +152,8 @@ class Exercise:
     doses: Mapping[Level, Dose]
     setup: str
     cues: tuple[str, ...]
-    hold_cues: tuple[str, ...]
+    hold_cues: tuple[str, ...]  # holds: said in the quiet of a hold
+    beats: Mapping[Beat, tuple[str, ...]]  # reps: said in the phase of a rep they describe
     mistake: str
     safety: str | None
     easier: Variation
@@ -168,17 +178,24 @@ class Exercise:
                 raise CatalogError(f"{where}: doses.{level} does not fit mode {self.mode}")
         if len(self.cues) < 3:
             raise CatalogError(f"{where}: cues needs at least three form cues")
-        if len(self.hold_cues) < 2:
-            raise CatalogError(f"{where}: hold_cues needs at least two")
+        if self.mode is Mode.HOLD and (len(self.hold_cues) < 2 or self.beats):
+            raise CatalogError(f"{where}: a hold needs at least two hold_cues, and no beats")
+        if self.mode is Mode.REPS and (self.hold_cues or not {Beat.LIFT, Beat.TOP, Beat.LOWER} <= set(self.beats)):
+            raise CatalogError(f"{where}: reps need beats for lift, top and lower (and no hold_cues)")
         for name in ("name", "benefit", "setup", "mistake"):
             _spoken(where, name, getattr(self, name))
-        for text in (*self.cues, *self.hold_cues, *self.synonyms, *self.grips):
-            _spoken(where, "cues, hold_cues, synonyms and grips", text)
+        for text in (*self.cues, *self.work_cues, *self.synonyms, *self.grips):
+            _spoken(where, "cues, hold_cues, beats, synonyms and grips", text)
         for variation in (self.easier, self.harder):
             _spoken(where, "easier and harder", variation.name)
             _spoken(where, "easier and harder", variation.how)
         if self.safety is not None:
             _spoken(where, "safety", self.safety)
+
+    @property
+    def work_cues(self) -> tuple[str, ...]:
+        """Every short cue said during the work, holds and reps alike."""
+        return self.hold_cues + tuple(cue for cues in self.beats.values() for cue in cues)
 
     def dose(self, level: Level) -> Dose:
         return self.doses[Level(level)]
@@ -221,7 +238,8 @@ def _exercise(raw: Mapping[str, Any]) -> Exercise:
             doses=MappingProxyType(doses),
             setup=_required(raw, "setup", where),
             cues=tuple(_required(raw, "cues", where)),
-            hold_cues=tuple(_required(raw, "hold_cues", where)),
+            hold_cues=tuple(raw.get("hold_cues", ())),
+            beats=MappingProxyType({Beat(phase): tuple(cues) for phase, cues in raw.get("beats", {}).items()}),
             mistake=_required(raw, "mistake", where),
             safety=raw.get("safety"),
             easier=Variation(**_required(raw, "easier", where)),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from skill.catalog import Area, Place, Tempo
+from skill.catalog import Area, Beat, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
 from skill.playback import Playback
@@ -32,6 +32,8 @@ SWITCH_SECONDS = 6.0  # the change-over between sides, its count-in included
 COUNTDOWN_FROM = 5
 LEAD_COUNT = 3  # the get-ready count before each set: three, two, one
 LEAD_PAUSE_SECONDS = 0.4  # between the last words of the get-ready and "three"
+BEFORE_SECONDS = 1.0  # a cue said before a rep ("brace") starts no later than this into it
+GAP = 0.15  # the least silence between two phrases of a set
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class Coach:
             pos = after
             entry = Entry.TALK
         if pos.step < len(state.steps) and self.playback is not Playback.LAPTOP:
-            if script.cues and script.cues[-1].key == "rest.ready":
+            if script.cues and script.cues[-1].key in ("rest.ready", "rest.ready_new"):
                 script.cues.pop()  # the reply stops here: the closing prompt takes its place
             self._outro(script, state, pos)
         script.ahead = previewed if pos.step < len(steps) and pos.set == 0 and pos.side == 0 else frozenset()
@@ -194,6 +196,9 @@ class Coach:
             self.say(script, "side.first", seed)
         if info.grips and pos.side == 0 and pos.remaining is None:
             self.say(script, "set.grip", seed, grip=info.grips[pos.set % len(info.grips)])
+        before = info.beats.get(Beat.BEFORE, ())
+        if before and not step.is_hold:
+            self.say(script, "beat.set_up", cue=before[0])  # "breathe in and brace", before the first rep
         self._count_in(script)
 
     def _count_in(self, script: Script) -> None:
@@ -272,24 +277,45 @@ class Coach:
             script.say_at(mark.at, mark.text, mark.key)
 
     def _reps(self, script: Script, win: Window, step: Step, seed: int) -> None:
-        """Reps paced at the step's tempo: "go" starts the first; each rep is counted as it is completed,
-        which is also the beat to start the next; "last one" before the last; one form cue mid-set.
-        Nothing else is said between the counts."""
+        """Reps at the step's tempo. Each rep is counted as it is completed, on the beat that starts
+        the next; the exercise's short cues are said in the phase they describe (``Beat``): before
+        every rep (brace), while lifting (the first starts the set and carries the breathing), at the
+        top, on the way down. Nothing else is said between the counts."""
         tempo = Tempo.parse(step.tempo or "1-0-1")
         rep = tempo.seconds
         count = step.reps or 0
-        cue = step.info.hold_cues[seed % len(step.info.hold_cues)]
-        cue_rep = max(1, (count + 1) // 2)
-        self.say_at(script, win.start, "rep.go", seed)
+        beats = step.info.beats
+        top_rep, lower_rep, lift_rep = max(1, round(count / 3)), max(1, round(2 * count / 3)), max(2, count // 2)
         for number in range(1, count + 1):
             start = win.start + (number - 1) * rep
-            lower_at = start + tempo.lift + tempo.hold
-            cue_text = self.sentence("hold.cue", cue=cue)
-            if number == cue_rep and script.fits_at(lower_at, cue_text, start + rep - 0.15):
-                script.say_at(lower_at, cue_text, "hold.cue")
-            self.say_at(script, start + rep, "count.number", number=spoken(number))
-            if number == count - 1 and count > 1:
-                self.say_at(script, script.cursor + 0.1, "rep.last", seed)
+            lift_end = start + tempo.lift
+            top_end = lift_end + tempo.hold
+            end = start + rep
+            before = beats.get(Beat.BEFORE, ())
+            if before and number > 1:  # the full form was said before the count-in; then the short one
+                self._beat(
+                    script, Beat.BEFORE, before[-1], max(start, script.cursor + GAP), start + BEFORE_SECONDS, end
+                )
+            if number == 1:  # the first lift cue starts the set, on the beat
+                at = start if script.cursor <= start + 1e-6 else script.cursor + GAP
+                self._beat(script, Beat.LIFT, beats[Beat.LIFT][0], at, lift_end, end)
+            elif number == count and count > 1:
+                self.say_at(script, script.cursor + GAP, "rep.last", seed)
+            elif number == lift_rep and len(beats[Beat.LIFT]) > 1:
+                cue = beats[Beat.LIFT][1 + seed % (len(beats[Beat.LIFT]) - 1)]
+                self._beat(script, Beat.LIFT, cue, script.cursor + GAP, lift_end, end)
+            if number == top_rep and tempo.hold >= 1:
+                self._beat(script, Beat.TOP, _pick(beats[Beat.TOP], seed), lift_end, top_end, end)
+            if number == lower_rep:
+                self._beat(script, Beat.LOWER, _pick(beats[Beat.LOWER], seed), top_end, end, end)
+            self.say_at(script, end, "count.number", number=spoken(number))
+
+    def _beat(self, script: Script, beat: Beat, cue: str, at: float, phase_end: float, rep_end: float) -> None:
+        """Say a rep cue at ``at`` if it starts inside its phase (before ``phase_end``) and ends before
+        the count that closes the rep; otherwise it is left unsaid this rep."""
+        text = self.sentence(f"beat.{beat.value}", cue=cue)
+        if at < phase_end and script.fits_at(at, text, rep_end - 0.15):
+            script.say_at(at, text, f"beat.{beat.value}")
 
     def _rest(self, script: Script, place: SetPlace, after: Position, seed: int) -> frozenset[str]:
         """A rest counted down; before a new exercise it previews it. Returns which preview parts were said."""
@@ -323,7 +349,7 @@ class Coach:
                 if script.fits_at(at, text, ready_at - 0.3):
                     script.say_at(at, text, "rest.left")
         if seconds >= 10:
-            self.say_at(script, ready_at, "rest.ready", seed)
+            self.say_at(script, ready_at, "rest.ready" if after.step == pos.step else "rest.ready_new", seed)
         script.wait_until(win.end)
         return frozenset(previewed)
 
@@ -367,6 +393,10 @@ def _key(data: dict[str, object]) -> tuple[tuple[str, object], ...]:
 def _sentence(locale: str, playback: Playback, key: str, seed: int, data: tuple[tuple[str, object], ...]) -> str:
     """``Coach.sentence``, cached: planning renders the same counts and cues many thousand times."""
     return _capitalised(dialog_for(locale, playback.value).text(key, seed, **dict(data)))
+
+
+def _pick(options: tuple[str, ...], seed: int) -> str:
+    return options[seed % len(options)]
 
 
 def _capitalised(text: str) -> str:

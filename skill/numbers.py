@@ -63,9 +63,9 @@ def seconds_phrase(seconds: float) -> str:
     if secs == 30 and minutes < 10:
         return "a minute and a half" if minutes == 1 else f"{spoken(minutes)} and a half minutes"
     head = "a minute" if minutes == 1 else f"{spoken(minutes)} minutes"
-    if secs < 15:
+    if not secs:
         return head
-    return f"{head} and {spoken(secs)} seconds"
+    return f"{head} and {spoken(secs)} second" + ("" if secs == 1 else "s")
 
 
 def minutes_phrase(seconds: float) -> str:

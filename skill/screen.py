@@ -27,7 +27,7 @@ TOKEN = "strong-back"
 CARD_FIELDS = ("exercise", "detail", "clock", "phase", "cue", "next")
 UNTIMED = frozenset({"intro", "prompt"})  # windows with no clock to count down on the card
 # Cues whose words also belong on the screen while they are said.
-SHOWN_CUES = frozenset({"hold.cue", "exercise.cue"})
+SHOWN_CUES = frozenset({"hold.cue", "exercise.cue", "beat.before", "beat.lift", "beat.top", "beat.lower"})
 
 
 @cache

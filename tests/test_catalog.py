@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from skill.catalog import CATALOG, CATALOG_PATH, Area, CatalogError, Level, Mode, Place, load_catalog
+from skill.catalog import CATALOG, CATALOG_PATH, Area, Beat, CatalogError, Level, Mode, Place, load_catalog
 
 LEVELS = [Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED]
 
@@ -47,7 +47,11 @@ def test_catalog_agrees_with_the_seed(exercise_id: str) -> None:
 def test_every_exercise_can_be_coached(exercise_id: str) -> None:
     exercise = CATALOG[exercise_id]
     assert len(exercise.cues) >= 3 and len(set(exercise.cues)) == len(exercise.cues)
-    assert len(exercise.hold_cues) >= 2
+    if exercise.mode is Mode.HOLD:
+        assert len(exercise.hold_cues) >= 2 and any("breath" in cue.lower() for cue in exercise.hold_cues)
+    else:  # a cue for each phase of a rep, and the first lift cue (which starts the set) carries the breathing
+        assert {Beat.LIFT, Beat.TOP, Beat.LOWER} <= set(exercise.beats)
+        assert "breathe" in (exercise.beats[Beat.LIFT][0] + " ".join(exercise.beats.get(Beat.BEFORE, ()))).lower()
     assert exercise.setup and exercise.mistake and exercise.benefit
     assert exercise.easier.name != exercise.harder.name
     assert exercise.name.lower() not in {s.lower() for s in exercise.synonyms}

@@ -124,7 +124,7 @@ def test_cues_appear_when_they_are_said_and_rests_show_what_is_next() -> None:
 
 
 def _all_cues() -> set[str]:
-    return {cue for e in CATALOG.values() for cue in (*e.cues, *e.hold_cues)}
+    return {cue for e in CATALOG.values() for cue in (*e.cues, *e.work_cues)}
 
 
 def test_touching_pause_mid_hold_and_then_resume() -> None:
