@@ -128,7 +128,7 @@ def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> Serv
         try:
             requests.get(f"{url}health", timeout=1)
             return Served(url, process, log)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its workers still starting
             if time.monotonic() > deadline:
                 stop(Served(url, process, log))
                 raise SystemExit(f"bench_load: the server did not start:\n{log.read_text(errors='replace')}") from None

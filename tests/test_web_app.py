@@ -1,6 +1,6 @@
 """The endpoint over real HTTP: forged requests refused with 400, fast; signed ones answered.
 
-The app runs behind werkzeug's threaded server on 127.0.0.1 and is called with ``requests``.
+The app runs behind the server ``strong-back serve`` uses (1 s deadlines) on 127.0.0.1 and is called with ``requests``.
 Certificates come from a local server through the real fetcher (the test-origin seam), so
 every step Alexa's requests go through is the production code.
 """
@@ -90,9 +90,7 @@ def make_app(tmp: Path, origin: str, **settings: Any) -> Any:
     skill = build_skill(sqlite_adapter(tmp / "web.db"))
     roots = TrustRoots(Store([pki().root.cert]), "test root", 1)
     fetcher = HttpFetcher(origin, **QUICK_FETCH)
-    return build_app(
-        WebSettings(**{"skill_id": SKILL_ID, "body_timeout": 1.0, **settings}), skill, roots=roots, fetcher=fetcher
-    )
+    return build_app(WebSettings(**{"skill_id": SKILL_ID, **settings}), skill, roots=roots, fetcher=fetcher)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +225,7 @@ def test_a_huge_body_is_cut_off_without_hurting_the_server(url: str) -> None:
     started = time.monotonic()
     try:
         response = requests.post(url, data=huge.body, headers=huge.headers, timeout=15)
-        assert response.status_code == 400
+        assert response.status_code == 413  # refused by the server: the app never sees it
         assert response.json()["reason"] == "body-too-large"
     except requests.ConnectionError:
         pass  # the server may close the connection before taking 4 MB; either way, no answer from the skill
@@ -237,8 +235,8 @@ def test_a_huge_body_is_cut_off_without_hurting_the_server(url: str) -> None:
 
 def test_a_body_that_never_arrives_is_refused_at_the_deadline(url: str) -> None:
     reply, took = stalled_post(url)
-    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
-    assert b'"reason":"body-timeout"' in reply
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert b'"reason": "body-timeout"' in reply
     assert took < 4.0, f"took {took:.1f} s with a 1 s limit"
 
 

@@ -1,7 +1,8 @@
 """The Flask app: POST ``/`` for Alexa, GET ``/`` and ``/health`` for health checks.
 
-``create_app()`` is the WSGI factory for servers (``gunicorn 'web.app:create_app()'``,
-``create_app(verify=False)`` for local development); it reads the environment and ends the
+``create_app()`` is the WSGI factory for other servers (``waitress-serve --call web.app:create_app``,
+``gunicorn 'web.app:create_app()'``; ``create_app(verify=False)`` for local development); it
+reads the environment and ends the
 process with a clear message when setup is missing. ``build_app`` is the same with every
 part passed in (tests, ``strong-back serve``).
 """
@@ -108,7 +109,6 @@ def build_app(
         verifiers,
         app,
         max_body_bytes=settings.max_body_bytes,
-        body_timeout=settings.body_timeout,
     )
     adapter.register(app, "/", endpoint="alexa")
     app.add_url_rule("/", endpoint="health_root", view_func=health(settings.verify), methods=["GET"])
@@ -120,7 +120,7 @@ def build_app(
 
 
 def create_app(verify: bool = True) -> Flask:
-    """WSGI factory: the endpoint configured from the environment, for gunicorn and friends."""
+    """WSGI factory: the endpoint configured from the environment, for WSGI servers."""
     requestlog.configure()
     try:
         settings = WebSettings.from_env(verify=verify)
