@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from web.fetch import Fetcher
     from web.sdk import AbstractVerifier
+    from web.signing_keys import FetchBudget
     from web.trust import TrustRoots
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ def build_verifiers(
     roots: TrustRoots | None = None,
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utc_now,
+    budget: FetchBudget | None = None,
 ) -> list[AbstractVerifier]:
     """Cheap checks first, so a stale or misaddressed request never costs a certificate download."""
     verifiers: list[AbstractVerifier] = []
@@ -59,6 +61,7 @@ def build_verifiers(
             roots or load_trust_roots(settings.trust_roots),
             fetcher or HttpFetcher(settings.test_cert_origin),
             now=now,
+            budget=budget,
         )
         verifiers.append(SignatureVerifier(keys))
     return verifiers
@@ -91,9 +94,10 @@ def build_app(
     roots: TrustRoots | None = None,
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utc_now,
+    budget: FetchBudget | None = None,
 ) -> Flask:
     """The endpoint around ``skill`` (default: the process's one skill); ``ConfigurationError`` if setup is missing."""
-    verifiers = build_verifiers(settings, roots=roots, fetcher=fetcher, now=now)
+    verifiers = build_verifiers(settings, roots=roots, fetcher=fetcher, now=now, budget=budget)
     if skill is None:
         from skill.alexa.builder import get_skill
 
