@@ -463,7 +463,7 @@ def measured(
 
 
 def report(phases: list[Phase], args: argparse.Namespace) -> int:
-    from skill.web.server import THREADS
+    from web.server import THREADS
 
     cpus = os.cpu_count() or 0
     print(
