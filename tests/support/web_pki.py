@@ -32,6 +32,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from waitress import wasyncore
 
 from local_runner import envelopes
 from tests.support import events
@@ -399,7 +400,8 @@ class AppServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.close()
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)  # waitress's loop ends once it watches no socket
         self.thread.join(5)
 
 
