@@ -15,9 +15,9 @@ number of people sending signed requests. ``GET /health`` shows the floor (HTTP 
 The load generator shares the machine's CPUs with the servers, alike for every phase.
 
 ``--attack`` adds a phase where the same people work out while 200 idle connections, 50 clients
-dripping a body a byte every 0.9 s and 50 sending headers a line every 0.9 s (tests/slow_clients.py,
-loopback only, for that phase only) hold the server's connections, each reconnecting when the
-server closes it. Target: the people's p99 under 1 s and none of their requests failing.
+dripping a body a byte every 0.9 s and 50 sending headers a line every 0.9 s
+(tests/support/slow_clients.py, loopback only, for that phase only) hold the server's connections,
+each reconnecting when the server closes it. Target: the people's p99 under 1 s and none of their requests failing.
 
 Prints requests per second, p50 and p99 latency and errors by kind for each phase, and the skill
 against the baseline. Exit status 1 when any request failed or was not what its person expected.
