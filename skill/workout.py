@@ -548,7 +548,9 @@ MAX_STRING = 128  # characters in any one string or key
 MAX_VALUES = 4096  # in the whole state
 
 
-def check_bounds(raw: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> None:
+def check_bounds(
+    raw: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES, max_string: int = MAX_STRING
+) -> None:
     """``StateError`` unless ``raw`` is plain JSON data within the hard bounds.
 
     Walks without recursion and stops at the first violation, so a forged state (a list nested 900
@@ -564,15 +566,15 @@ def check_bounds(raw: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_
         if seen > max_values:
             raise StateError(f"more than {max_values} values")
         if isinstance(value, str):
-            if len(value) > MAX_STRING:
-                raise StateError(f"a string longer than {MAX_STRING} characters")
+            if len(value) > max_string:
+                raise StateError(f"a string longer than {max_string} characters")
         elif isinstance(value, (dict, list)):
             if depth > max_depth:
                 raise StateError(f"nested deeper than {max_depth}")
             if len(value) > MAX_ITEMS:
                 raise StateError(f"more than {MAX_ITEMS} items in one place")
             if isinstance(value, dict):
-                if not all(isinstance(key, str) and len(key) <= MAX_STRING for key in value):
+                if not all(isinstance(key, str) and len(key) <= max_string for key in value):
                     raise StateError("a key that is not a short string")
                 pending.extend((item, depth + 1) for item in value.values())
             else:

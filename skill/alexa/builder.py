@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ask_sdk_model import RequestEnvelope, ResponseEnvelope
 
 log = logging.getLogger(__name__)
+MAX_ATTRIBUTE_STRING = 32 * 1024  # characters in any one string of the session attributes
 
 # One explicit registration list, catch-alls last.
 REQUEST_HANDLERS = (
@@ -72,8 +73,10 @@ class BoundedSkill(CustomSkill):
 
 
 def _within_bounds(value: Any) -> bool:
+    """Loose bounds for any session attribute (the workout is checked closely when it is loaded)."""
     try:
-        check_bounds(value, max_depth=MAX_DEPTH + 2)  # the workout is one level down; other attributes are flat
+        # The workout is one level down; the last reply's SSML (up to 8,000 characters) is carried too.
+        check_bounds(value, max_depth=MAX_DEPTH + 2, max_string=MAX_ATTRIBUTE_STRING)
     except StateError:
         return False
     return True
