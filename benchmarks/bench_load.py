@@ -1,8 +1,8 @@
 """Load: many simulated people doing whole workouts at once through ``strong-back serve``.
 
 Starts moto's DynamoDB server (its own process, on loopback), a local server for the test
-signing chain, and ``strong-back serve`` (gunicorn: ``--workers`` processes of 8 threads, storage
-in DynamoDB, request verification on with the test PKI). Then ``--users`` people at once, each a
+signing chain, and ``strong-back serve`` (one process, 8 worker threads, storage in DynamoDB,
+request verification on with the test PKI). Then ``--users`` people at once, each a
 thread with their own keep-alive connection, do whole workouts (open, start, next or skip, "how
 many are left?", progress; then the next person on that thread) with correctly signed requests,
 checking that every reply is theirs; after the run each person's stored document must hold
@@ -10,14 +10,19 @@ exactly their finished workouts.
 
 The baseline runs in the same run, served the same way: the smallest ask-sdk skill that reads
 and writes its user's DynamoDB item on every request (ask-sdk's own DynamoDbAdapter), behind the
-same endpoint and verification, on gunicorn with the same workers and threads, driven by the same
-number of people sending signed requests. ``GET /health`` shows the floor (HTTP, gunicorn, Flask).
+same endpoint and verification, on the same server with the same threads, driven by the same
+number of people sending signed requests. ``GET /health`` shows the floor (HTTP server, Flask).
 The load generator shares the machine's CPUs with the servers, alike for every phase.
+
+``--attack`` adds a phase where the same people work out while 200 idle connections, 50 clients
+dripping a body a byte every 0.9 s and 50 sending headers a line every 0.9 s
+(tests/support/slow_clients.py, loopback only, for that phase only) hold the server's connections,
+each reconnecting when the server closes it. Target: the people's p99 under 1 s and none of their requests failing.
 
 Prints requests per second, p50 and p99 latency and errors by kind for each phase, and the skill
 against the baseline. Exit status 1 when any request failed or was not what its person expected.
-Usage: python benchmarks/bench_load.py [--users N] [--duration S] [--warmup S] [--workers W] [--routines R]
-(defaults: 20 people, 15 s measured per phase after 8 s of warm-up, 2 workers, 6 routines; about 70 s)
+Usage: python benchmarks/bench_load.py [--users N] [--duration S] [--warmup S] [--routines R] [--attack]
+(defaults: 20 people, 15 s measured per phase after 8 s of warm-up, 6 routines; about 70 s, 95 s with --attack)
 """
 
 from __future__ import annotations
@@ -49,15 +54,18 @@ if TYPE_CHECKING:
 
     from tests.support.moto_server import WorkoutTable
     from tests.support.people import Latency
+    from tests.support.slow_clients import SlowClients
 
 REPLY_BOUND_SECONDS = 6.0  # Alexa waits about 8 s
+ATTACK = {"idle": 200, "drip": 50, "slowloris": 50}
+ATTACK_P99_TARGET_MS = 1000.0
 WORKOUTS_PER_PERSON = 1  # over HTTP one workout per person: a second finish would not fit in Alexa's 150 s window
 START_WITHIN = 30.0
 
 
-# ----- the baseline app (imported by gunicorn in its workers) ---------------------------------------
+# ----- the baseline app (served in its own process by ``serve_baseline``) -------------------------------
 def baseline_app() -> Flask:
-    """The smallest ask-sdk skill with storage, behind the same endpoint: gunicorn's app factory."""
+    """The smallest ask-sdk skill with storage, behind the same endpoint."""
     import boto3
     from ask_sdk_core.skill_builder import CustomSkillBuilder
     from ask_sdk_dynamodb.adapter import DynamoDbAdapter
@@ -95,15 +103,15 @@ def strong_back_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "local_runner"]
 
 
-def gunicorn_command(port: int, workers: int, app: str) -> list[str]:
-    """gunicorn with the settings ``strong-back serve`` uses (web/serve.py)."""
-    from web.serve import THREADS
+def serve_baseline(port: int) -> None:
+    """The baseline app on the server ``strong-back serve`` uses, with the same settings, until killed."""
+    from web.server import make_server
 
-    options = (
-        f"--bind 127.0.0.1:{port} --workers {workers} --worker-class gthread --threads {THREADS} "
-        "--timeout 30 --graceful-timeout 5 --keep-alive 5 --log-level warning"
-    )
-    return [sys.executable, "-m", "gunicorn", *options.split(), app]
+    make_server(baseline_app(), "127.0.0.1", port).run()
+
+
+def baseline_command(port: int) -> list[str]:
+    return [sys.executable, "-c", f"from benchmarks.bench_load import serve_baseline; serve_baseline({port})"]
 
 
 @dataclass
@@ -128,7 +136,7 @@ def serve(command: list[str], env: dict[str, str], port: int, log: Path) -> Serv
         try:
             requests.get(f"{url}health", timeout=1)
             return Served(url, process, log)
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or its workers still starting
             if time.monotonic() > deadline:
                 stop(Served(url, process, log))
                 raise SystemExit(f"bench_load: the server did not start:\n{log.read_text(errors='replace')}") from None
@@ -402,6 +410,22 @@ def health_people(url: str) -> Callable[[int, Latency, Callable[[], bool]], None
     return act
 
 
+def attack_summary(attack: SlowClients) -> str:
+    """What the attackers got: how many of their connections the server ended, how, and how fast."""
+    parts = []
+    for kind in ("drip", "slowloris", "idle"):
+        ended = attack.ended(kind)
+        if ended:
+            statuses = sorted({str(outcome.status or "closed") for outcome in ended})
+            slowest = max(outcome.seconds for outcome in ended)
+            parts.append(f"{kind}: {len(ended)} ended ({'/'.join(statuses)}) within {slowest:.1f} s")
+        else:
+            parts.append(f"{kind}: none ended")
+    refused = f"; {attack.failed_to_connect} connects refused" if attack.failed_to_connect else ""
+    held = ", ".join(f"{count} {kind}" for kind, count in ATTACK.items())
+    return f"attack ({held}, reconnecting): " + "; ".join(parts) + refused
+
+
 # ----- the run --------------------------------------------------------------------------------------------
 @dataclass
 class Setup:
@@ -411,7 +435,7 @@ class Setup:
     moto_pid: int
 
 
-def environment(table: WorkoutTable, cert_origin: str, workers: int) -> dict[str, str]:
+def environment(table: WorkoutTable, cert_origin: str) -> dict[str, str]:
     from tests.support.web_pki import SKILL_ID, root_file
 
     env = {k: v for k, v in os.environ.items() if k not in ("STRONG_BACK_DB", "AWS_PROFILE")}
@@ -420,7 +444,6 @@ def environment(table: WorkoutTable, cert_origin: str, workers: int) -> dict[str
         STRONG_BACK_TRUST_ROOTS=str(root_file()),
         STRONG_BACK_TEST_CERT_ORIGIN=cert_origin,
         SKILL_ID=SKILL_ID,
-        WEB_CONCURRENCY=str(workers),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
     )
@@ -440,9 +463,11 @@ def measured(
 
 
 def report(phases: list[Phase], args: argparse.Namespace) -> int:
+    from web.server import THREADS
+
     cpus = os.cpu_count() or 0
     print(
-        f"load: {args.users} people at once, {args.workers} gunicorn workers x 8 threads, {args.duration:.0f} s "
+        f"load: {args.users} people at once, one server process with {THREADS} worker threads, {args.duration:.0f} s "
         f"measured per phase after {args.warmup:.0f} s warm-up; moto's DynamoDB on loopback; {cpus} CPUs "
         "shared by servers, moto and the load generator"
     )
@@ -463,6 +488,17 @@ def report(phases: list[Phase], args: argparse.Namespace) -> int:
             f"p99 {ours.percentile(0.99) / base.percentile(0.99):.2f}x, "
             f"server CPU per request {ours.cpu_per_request('server') / base.cpu_per_request('server'):.2f}x"
         )
+    attacked = by_name.get("strong back, attacked")
+    if attacked:
+        p99 = attacked.percentile(0.99)
+        met = p99 < ATTACK_P99_TARGET_MS and not attacked.errors
+        print(
+            f"under attack: p99 {p99:.0f} ms (target < {ATTACK_P99_TARGET_MS:.0f} ms), "
+            f"{attacked.errors} failed requests (target 0): {'met' if met else 'NOT MET'}; "
+            f"{attacked.people} people finished {attacked.workouts} workouts"
+        )
+        for note in attacked.notes[:5]:
+            print(f"  {note}")
     if ours:
         print(
             f"{ours.people} people finished {ours.workouts} whole workouts (warm-up included); every reply was "
@@ -485,14 +521,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds measured per phase (default 15)")
     parser.add_argument("--warmup", type=float, default=8.0, help="seconds of load before measuring (default 8)")
     parser.add_argument("--routines", type=int, default=6, help="different routines the people use (default 6)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (default 2)")
+    parser.add_argument(
+        "--attack", action="store_true", help="also measure the people while slow and idle clients attack"
+    )
     args = parser.parse_args(argv)
-    for name in ("users", "workers", "routines"):
+    for name in ("users", "routines"):
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be at least 1")
     if args.duration <= 0 or args.warmup < 0:
         parser.error("--duration must be positive and --warmup not negative")
-    missing = [name for name in ("gunicorn", "moto", "requests") if importlib.util.find_spec(name) is None]
+    missing = [name for name in ("moto", "requests") if importlib.util.find_spec(name) is None]
     if missing:
         print(
             f"bench_load: {', '.join(missing)} not installed; install the dev extras: pip install -e '.[dev]'",
@@ -501,6 +539,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from tests.support.moto_server import DUMMY_AWS, MotoProcess, make_table
+    from tests.support.slow_clients import SlowClients
     from tests.support.web_pki import CertServer, pki, serve_bytes
 
     os.environ.update(DUMMY_AWS)
@@ -508,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with CertServer({"/echo.api/good.pem": serve_bytes(pki().chain())}) as certs:
             table = make_table(storage)
-            env = environment(table, certs.origin, args.workers)
+            env = environment(table, certs.origin)
             setup = Setup(table, env, Path(tempfile.mkdtemp(prefix="bench-load-")), storage.process.pid)
             results: list[tuple[str, dict[str, Any]]] = []
 
@@ -525,15 +564,28 @@ def main(argv: list[str] | None = None) -> int:
                 check_documents(table, results, phase)
                 return phase
 
+            def attacked(served: Served, probe: CpuProbe) -> Phase:
+                port = int(served.url.rstrip("/").rsplit(":", 1)[1])
+                until = time.monotonic() + args.warmup + args.duration
+                mine: list[tuple[str, dict[str, Any]]] = []
+                with SlowClients(port, ATTACK, until=until, again=True) as attack:
+                    phase = load(
+                        "strong back, attacked", skill_people(served.url, args.routines, mine), args.warmup, probe
+                    )
+                check_documents(table, mine, phase)
+                phase.notes.append(attack_summary(attack))
+                return phase
+
             def baseline(served: Served, probe: CpuProbe) -> Phase:
                 return load("baseline ask-sdk skill", baseline_people(served.url), args.warmup, probe)
 
             port = free_port()
             serve_ours = [*strong_back_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-            phases = measured(setup, serve_ours, port, "strong-back", [health, ours])
+            phases = measured(
+                setup, serve_ours, port, "strong-back", [health, ours, *([attacked] if args.attack else [])]
+            )
             port = free_port()
-            serve_baseline = gunicorn_command(port, args.workers, "benchmarks.bench_load:baseline_app()")
-            phases += measured(setup, serve_baseline, port, "baseline", [baseline])
+            phases += measured(setup, baseline_command(port), port, "baseline", [baseline])
     finally:
         storage.stop()
     return report(phases, args)

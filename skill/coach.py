@@ -51,9 +51,9 @@ class Coach:
     """Renders the coach's speech for one locale."""
 
     def __init__(self, locale: str = "en-US", playback: Playback = Playback.ALEXA) -> None:
-        self.locale = locale
         self.playback = playback
         self.dialog = dialog_for(locale, playback.value)
+        self.locale = self.dialog.locale  # supported, or "en": the render caches below are keyed by it
 
     # ----- small helpers ----------------------------------------------------------------
     def text(self, key: str, seed: int = 0, /, **data: object) -> str:

@@ -26,7 +26,6 @@ AWS_LAMBDA_FUNCTION_NAME = "AWS_LAMBDA_FUNCTION_NAME"  # set by Lambda itself
 # ----- the self-hosted endpoint -------------------------------------------------------------
 TRUST_ROOTS = "STRONG_BACK_TRUST_ROOTS"  # a PEM bundle of trusted roots (default: the system's)
 TEST_CERT_ORIGIN = "STRONG_BACK_TEST_CERT_ORIGIN"  # FOR TESTS ONLY: where signing chains are fetched
-WEB_CONCURRENCY = "WEB_CONCURRENCY"  # server worker processes (read by the server itself)
 # ----- the laptop coach ---------------------------------------------------------------------
 AUDIO_DEVICE = "STRONG_BACK_AUDIO_DEVICE"  # ALSA playback device, e.g. plughw:1
 MIC = "STRONG_BACK_MIC"  # ALSA capture device for --listen

@@ -2,6 +2,10 @@
 
 The phrases live in ``skill/locale/<lang>/dialog.toml``; a key may have several variants.
 ``en-US`` falls back to ``en``. Handler and coach code never hold spoken sentences.
+
+The locale comes from the request, so it is only ever looked up, never used as a path: a
+locale the skill does not support (``SUPPORTED_LOCALES``, the locales of
+``interaction_models/source.toml``; a test keeps the two the same) gets the ``en`` phrases.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from skill.errors import StrongBackError
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DEFAULT_LANGUAGE = "en"
+SUPPORTED_LOCALES = ("en-US", "en-GB", "en-CA", "en-AU", "en-IN")
 
 
 class DialogError(StrongBackError, LookupError):
@@ -54,19 +59,24 @@ def _load_language(language: str) -> dict[str, tuple[str, ...]]:
         return _flatten(tomllib.load(handle))
 
 
+def supported_locale(locale: object) -> str:
+    """``locale`` if the skill supports it, else ``en`` (the fallback every locale has)."""
+    return locale if isinstance(locale, str) and locale in SUPPORTED_LOCALES else DEFAULT_LANGUAGE
+
+
 class Dialog:
-    """Phrases for one locale, e.g. ``Dialog("en-GB")`` (falls back to ``en``).
+    """Phrases for one locale, e.g. ``Dialog("en-GB")`` (falls back to ``en``; unsupported locales get ``en``).
 
     ``playback`` names a table whose keys override the others for that front end (``laptop``:
     ``[laptop.stop] saved = ...`` replaces ``stop.saved`` on the laptop)."""
 
     def __init__(self, locale: str = "en-US", playback: str = "alexa") -> None:
-        self.locale = locale
+        self.locale = supported_locale(locale)
         self.playback = playback
-        language = locale.split("-")[0].lower() or DEFAULT_LANGUAGE
+        language = self.locale.split("-")[0]
         merged = dict(_load_language(DEFAULT_LANGUAGE))
         merged.update(_load_language(language))
-        merged.update(_load_language(locale.replace("-", "_")))
+        merged.update(_load_language(self.locale.replace("-", "_")))
         prefix = f"{playback}."
         merged.update({key[len(prefix) :]: text for key, text in merged.items() if key.startswith(prefix)})
         self._phrases = merged
@@ -93,7 +103,11 @@ class Dialog:
         return self.phrase(key, seed, **data).text
 
 
-@cache
 def dialog_for(locale: str, playback: str = "alexa") -> Dialog:
-    """A cached ``Dialog`` for a locale and playback."""
+    """A cached ``Dialog`` for a locale and playback (one per supported locale, whatever the request says)."""
+    return _dialog(supported_locale(locale), playback)
+
+
+@cache
+def _dialog(locale: str, playback: str) -> Dialog:
     return Dialog(locale, playback)

@@ -539,11 +539,56 @@ def _check_choices(area: str, level: str, place: str) -> None:
         raise StateError(str(error)) from None
 
 
+# Hard bounds on a workout state from storage or the client, checked before anything walks it. The
+# largest real state (a 60-minute plan of 20 steps, a 240-second reply) is well inside every one.
+MAX_STEPS = 64
+MAX_DEPTH = 6  # the state, its block, the block's windows, a window: 4
+MAX_ITEMS = 256  # in any one list or object
+MAX_STRING = 128  # characters in any one string or key
+MAX_VALUES = 4096  # in the whole state
+
+
+def check_bounds(
+    raw: Any, *, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES, max_string: int = MAX_STRING
+) -> None:
+    """``StateError`` unless ``raw`` is plain JSON data within the hard bounds.
+
+    Walks without recursion and stops at the first violation, so a forged state (a list nested 900
+    deep, a million steps) costs at most ``max_values`` steps here and nothing anywhere else.
+    """
+    if isinstance(raw, dict) and isinstance(raw.get("steps"), list) and len(raw["steps"]) > MAX_STEPS:
+        raise StateError(f"more than {MAX_STEPS} steps")
+    pending: list[tuple[Any, int]] = [(raw, 1)]
+    seen = 0
+    while pending:
+        value, depth = pending.pop()
+        seen += 1
+        if seen > max_values:
+            raise StateError(f"more than {max_values} values")
+        if isinstance(value, str):
+            if len(value) > max_string:
+                raise StateError(f"a string longer than {max_string} characters")
+        elif isinstance(value, (dict, list)):
+            if depth > max_depth:
+                raise StateError(f"nested deeper than {max_depth}")
+            if len(value) > MAX_ITEMS:
+                raise StateError(f"more than {MAX_ITEMS} items in one place")
+            if isinstance(value, dict):
+                if not all(isinstance(key, str) and len(key) <= max_string for key in value):
+                    raise StateError("a key that is not a short string")
+                pending.extend((item, depth + 1) for item in value.values())
+            else:
+                pending.extend((item, depth + 1) for item in value)
+        elif value is not None and not isinstance(value, (bool, int, float)):
+            raise StateError(f"{type(value).__name__} is not JSON data")
+
+
 def load_state(raw: Any) -> WorkoutState | None:
-    """A workout state from storage or the client, or None if it is missing or damaged."""
+    """A workout state from storage or the client, or None if it is missing, damaged or out of bounds."""
     if raw is None:
         return None
     try:
+        check_bounds(raw)
         return WorkoutState.from_dict(raw)
     except StateError:
         return None

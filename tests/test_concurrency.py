@@ -9,9 +9,9 @@
 - Two devices of one person finishing workouts in the same moment, the race made certain on
   the wire (a proxy holds both PutItems until both have arrived) or on the file (the test holds
   SQLite's write lock until both requests wait for it): both workouts are kept.
-- The real ``strong-back serve`` (gunicorn: 2 workers of 8 threads on DynamoDB, 1 worker of 8
-  threads on SQLite), with real HTTP requests signed with the test PKI and verified as in
-  production: twenty people at once, and pairs of devices of one person in lockstep.
+- The real ``strong-back serve`` (8 worker threads, on DynamoDB and on SQLite), with real HTTP
+  requests signed with the test PKI and verified as in production: twenty people at once, and
+  pairs of devices of one person in lockstep.
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ def test_documents_from_before_revisions_are_revision_0_and_saved_conditionally(
 ) -> None:
     user = "amzn1.ask.account.old"
     old = document(record("before-revisions"))
-    table = make_table(moto_process)  # an item as ask-sdk's adapter wrote it: no revision attribute
+    table = make_table(moto_process)  # an item as ask-sdk's adapter wrote it: a map, no revision attribute
     table.client.put_item(TableName=table.name, Item={"id": {"S": user}, "attributes": {"M": _wire(old)}})
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as connection:  # a file as the first release wrote it: no revision column
@@ -173,12 +173,13 @@ def test_documents_from_before_revisions_are_revision_0_and_saved_conditionally(
 
 
 def _wire(value: dict[str, Any]) -> dict[str, Any]:
+    """A document as a DynamoDB map in wire format, as items were stored before documents became strings."""
+    from decimal import Decimal
+
     from boto3.dynamodb.types import TypeSerializer
 
-    from skill.storage.dynamodb import to_dynamodb
-
     serializer = TypeSerializer()
-    return {key: serializer.serialize(item) for key, item in to_dynamodb(value).items()}
+    return {key: serializer.serialize(item) for key, item in json.loads(json.dumps(value), parse_float=Decimal).items()}
 
 
 # ----- the skill in this process, on threads, over SQLite --------------------------------------------
@@ -378,7 +379,7 @@ def test_two_devices_finishing_in_the_same_moment_keep_both_workouts_sqlite(
     kitchen.progress()
 
 
-# ----- the real server: strong-back serve on gunicorn, DynamoDB, signed HTTP ---------------------------
+# ----- the real server: strong-back serve, DynamoDB or SQLite, signed HTTP ----------------------------
 @pytest.fixture(scope="module")
 def certs() -> Iterator[CertServer]:
     from tests.support.web_pki import CertServer, pki, serve_bytes
@@ -402,17 +403,17 @@ def served(
     moto_process: MotoProcess,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Served]:
-    """DynamoDB: two workers of 8 threads. SQLite (a file on one machine): one worker of 8 threads."""
+    """The server's 8 worker threads over DynamoDB, and over a SQLite file."""
     from tests.test_web_serve import environment, free_port, running, strong_back
 
     tmp = tmp_path_factory.mktemp(f"serve-{request.param}")
     port = free_port()
     if request.param == "dynamodb":
         table = make_table(moto_process)
-        env = environment(tmp, certs.origin, **table.env, WEB_CONCURRENCY="2")
+        env = environment(tmp, certs.origin, **table.env)
         stored: Callable[[str], dict[str, Any] | None] = table.document
     else:
-        env = environment(tmp, certs.origin, WEB_CONCURRENCY="1")
+        env = environment(tmp, certs.origin)
         stored = partial(sqlite_document, tmp / "serve.db")
     command = [*strong_back(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     with running(command, env, tmp / "serve.log", port) as server:

@@ -34,7 +34,18 @@ ROOT = Path(__file__).resolve().parents[1]
 FUNCTION = "StrongBackFunction"
 # What the AWS Lambda Python runtime provides besides the standard library.
 LAMBDA_RUNTIME = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
-NOT_IN_ARTIFACT = ("boto3", "botocore", "s3transfer", "flask", "werkzeug", "pyttsx3", "moto", "requests", "urllib3")
+NOT_IN_ARTIFACT = (
+    "boto3",
+    "botocore",
+    "s3transfer",
+    "flask",
+    "werkzeug",
+    "waitress",
+    "pyttsx3",
+    "moto",
+    "requests",
+    "urllib3",
+)
 
 
 def function_resource() -> dict[str, Any]:

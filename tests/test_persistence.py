@@ -198,4 +198,4 @@ def test_the_item_is_keyed_as_the_template_declares(workout_table: WorkoutTable)
     adapter.save_attributes(request_for("amzn1.ask.account.key"), {"v": 1})
     (hash_key,) = [k["AttributeName"] for k in table_properties()["KeySchema"] if k["KeyType"] == "HASH"]
     item = workout_table.item("amzn1.ask.account.key")
-    assert item is not None and item[hash_key] == "amzn1.ask.account.key" and item["attributes"] == {"v": 1}
+    assert item is not None and item[hash_key] == "amzn1.ask.account.key" and json.loads(item["attributes"]) == {"v": 1}

@@ -1,17 +1,20 @@
 """The endpoint over real HTTP: forged requests refused with 400, fast; signed ones answered.
 
-The app runs behind werkzeug's threaded server on 127.0.0.1 and is called with ``requests``.
+The app runs behind the server ``strong-back serve`` uses (1 s deadlines) on 127.0.0.1 and is called with ``requests``.
 Certificates come from a local server through the real fetcher (the test-origin seam), so
 every step Alexa's requests go through is the production code.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
+import os
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,6 +48,7 @@ from web.app import build_app
 from web.fetch import HttpFetcher
 from web.sdk import EXTENSION_NAME, SkillAdapter
 from web.settings import MAX_BODY_BYTES, WebSettings
+from web.signing_keys import FETCH_BURST, FetchBudget
 from web.trust import TrustRoots
 from web.verifiers import SignatureVerifier, SkillIdVerifier, TimestampVerifier
 
@@ -86,13 +90,14 @@ def cert_server() -> Iterator[CertServer]:
         yield server
 
 
-def make_app(tmp: Path, origin: str, **settings: Any) -> Any:
+def make_app(tmp: Path, origin: str, budget: FetchBudget | None = None, **settings: Any) -> Any:
+    """The app with a quick fetcher; by default a download budget large enough for every forged URL here."""
     skill = build_skill(sqlite_adapter(tmp / "web.db"))
     roots = TrustRoots(Store([pki().root.cert]), "test root", 1)
     fetcher = HttpFetcher(origin, **QUICK_FETCH)
-    return build_app(
-        WebSettings(**{"skill_id": SKILL_ID, "body_timeout": 1.0, **settings}), skill, roots=roots, fetcher=fetcher
-    )
+    settings = {"skill_id": SKILL_ID, **settings}
+    budget = budget or FetchBudget(per_minute=600, burst=100)
+    return build_app(WebSettings(**settings), skill, roots=roots, fetcher=fetcher, budget=budget)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +232,7 @@ def test_a_huge_body_is_cut_off_without_hurting_the_server(url: str) -> None:
     started = time.monotonic()
     try:
         response = requests.post(url, data=huge.body, headers=huge.headers, timeout=15)
-        assert response.status_code == 400
+        assert response.status_code == 413  # refused by the server: the app never sees it
         assert response.json()["reason"] == "body-too-large"
     except requests.ConnectionError:
         pass  # the server may close the connection before taking 4 MB; either way, no answer from the skill
@@ -237,9 +242,53 @@ def test_a_huge_body_is_cut_off_without_hurting_the_server(url: str) -> None:
 
 def test_a_body_that_never_arrives_is_refused_at_the_deadline(url: str) -> None:
     reply, took = stalled_post(url)
-    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
-    assert b'"reason":"body-timeout"' in reply
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    assert b'"reason": "body-timeout"' in reply
     assert took < 4.0, f"took {took:.1f} s with a 1 s limit"
+
+
+# ----- forged requests must not turn into downloads -----------------------------------------------
+
+
+def with_signature(sent: Sent, signature: bytes) -> Sent:
+    sent.headers["Signature-256"] = base64.b64encode(signature).decode()
+    return sent
+
+
+def test_forged_requests_each_naming_a_new_certificate_url_cost_a_few_downloads(tmp_path: Path) -> None:
+    """Fresh timestamp, the right skill id, a garbage signature of the right length, a new URL each time."""
+    with CertServer() as certs, serving(make_app(tmp_path, certs.origin, budget=FetchBudget())) as address:
+        replies = [
+            post(address, with_signature(signed(launch_event(), f"/echo.api/nothing-{i}.pem"), os.urandom(256)))[0]
+            for i in range(60)
+        ]
+        downloads = sum(certs.hits.values())
+    assert {reply.status_code for reply in replies} == {400}
+    assert downloads <= FETCH_BURST, f"{downloads} certificate downloads for 60 forged requests"
+    assert sum(reply.json()["reason"] == "cert-fetch-budget" for reply in replies) >= 60 - FETCH_BURST
+
+
+def test_a_signature_of_no_rsa_length_is_refused_without_a_download(tmp_path: Path) -> None:
+    with CertServer() as certs, serving(make_app(tmp_path, certs.origin, budget=FetchBudget())) as address:
+        sent = with_signature(signed(launch_event(), "/echo.api/nothing.pem"), os.urandom(100))
+        response, _ = post(address, sent)
+        assert (response.status_code, response.json()["reason"]) == (400, "signature-malformed")
+        assert sum(certs.hits.values()) == 0
+
+
+def test_requests_needing_the_same_new_certificate_share_one_download(tmp_path: Path) -> None:
+    chain = pki().chain()
+
+    def slowly(handler: Any, stop: threading.Event) -> None:
+        stop.wait(0.3)  # long enough for every request to be waiting on this download (the fetcher waits 0.5 s)
+        serve_bytes(chain)(handler, stop)
+
+    with CertServer({"/echo.api/shared.pem": slowly}) as certs, serving(make_app(tmp_path, certs.origin)) as address:
+        events = [launch_event() for _ in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            replies = list(pool.map(lambda event: post(address, signed(event, "/echo.api/shared.pem"))[0], events))
+        assert [reply.status_code for reply in replies] == [200] * 8, [reply.text for reply in replies]
+        assert certs.hits["/echo.api/shared.pem"] == 1
 
 
 def test_a_client_that_hangs_up_mid_body_does_not_hurt_the_server(url: str) -> None:

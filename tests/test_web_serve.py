@@ -1,8 +1,10 @@
-"""The real ``strong-back serve`` (and gunicorn with the app factory) in a subprocess on 127.0.0.1.
+"""The real ``strong-back serve`` (and the app factory under another server) in a subprocess on 127.0.0.1.
 
 Trust in the test root comes from ``STRONG_BACK_TRUST_ROOTS``; the signing chain is served by
 a local server through ``STRONG_BACK_TEST_CERT_ORIGIN`` (the test-only seam). Everything else
-is the production path: gunicorn, the verifiers with their default timeouts, the skill.
+is the production path: the server with its 5 s header and body deadlines, the verifiers with
+their default timeouts, the skill. Slow and idle clients and broken framing are sent over raw
+sockets.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import pytest
 import requests
 
 from tests.support.alexa import check_response
+from tests.support.slow_clients import SlowClients
 from tests.support.web_pki import (
     CertServer,
     Sent,
@@ -41,6 +44,8 @@ if TYPE_CHECKING:
 
 BIN = Path(sys.executable).parent
 START_WITHIN = 30.0
+DEADLINE = 5.0  # the server's header and body deadlines (docs/self-hosting.md)
+MARGIN = 4.0  # checked every second; and a loaded test machine
 
 
 def strong_back() -> list[str]:
@@ -184,11 +189,89 @@ def test_strong_back_serve_refuses_forged_requests_quickly(
 
 def test_strong_back_serve_does_not_wait_forever_for_a_body(served: Server) -> None:
     reply, took = stalled_post(served.url)
-    assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
+    assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
     assert b"body-timeout" in reply
-    assert took < 8.0, f"took {took:.1f} s"
+    assert took < DEADLINE + MARGIN, f"took {took:.1f} s"
     response, _ = post(served.url, signed(launch_event()))
     assert response.status_code == 200
+
+
+def port_of(server: Server) -> int:
+    return int(server.url.rstrip("/").rsplit(":", 1)[1])
+
+
+def test_people_are_answered_while_idle_dripping_and_slow_header_clients_hold_connections(served: Server) -> None:
+    """Connections that never finish a request take no worker: a signed request is answered at once,
+    and each dripped body or never-ending header is refused (408) at its deadline."""
+    counts = {"idle": 40, "drip": 20, "slowloris": 20}
+    with SlowClients(port_of(served), counts, until=time.monotonic() + 20, interval=0.5) as attack:
+        time.sleep(1.5)  # every attacker connected and sending
+        response, took = post(served.url, signed(launch_event()))
+        health = requests.get(f"{served.url}health", timeout=5)
+        assert response.status_code == 200, response.text
+        assert "welcome to strong back" in check_response(response.json())
+        assert took < 2.0, f"a signed request took {took:.1f} s while slow clients held connections"
+        assert health.status_code == 200
+        deadline = time.monotonic() + DEADLINE + MARGIN
+        while len(attack.ended("drip")) + len(attack.ended("slowloris")) < 40 and time.monotonic() < deadline:
+            time.sleep(0.2)
+    for kind, reason in (("drip", b"body-timeout"), ("slowloris", b"header-timeout")):
+        ended = attack.ended(kind)
+        assert len(ended) == counts[kind], f"{counts[kind] - len(ended)} {kind} clients still held after the deadline"
+        assert {outcome.status for outcome in ended} == {408}, ended[:3]
+        assert all(reason in outcome.answer for outcome in ended), ended[:3]
+        assert max(outcome.seconds for outcome in ended) < DEADLINE + MARGIN
+    assert attack.ended("idle") == []  # idle connections cost nothing and are closed only after 15 s
+    output = served.output()
+    assert " POST / 408 refused=body-timeout " in output
+    assert " - - 408 refused=header-timeout " in output
+    assert "Traceback" not in output
+
+
+BROKEN_CHUNKS = {
+    "negative-size": b"-7\r\nabcdefg\r\n0\r\n\r\n",
+    "size-not-hex": b"zz\r\nab\r\n0\r\n\r\n",
+    "bad-extension": b"2;\x01bad\r\nab\r\n0\r\n\r\n",
+    "missing-crlf": b"2\r\nabXX0\r\n\r\n",
+    "bad-trailer": b"2\r\nab\r\n0\r\nno colon in this trailer\r\n\r\n",
+}
+
+
+def exchange(server: Server, request: bytes) -> tuple[bytes, bool]:
+    """Send raw bytes; the whole reply, and whether the server then closed the connection."""
+    with socket.create_connection(("127.0.0.1", port_of(server)), timeout=5) as connection:
+        connection.sendall(request)
+        reply = b""
+        try:
+            while chunk := connection.recv(65536):
+                reply += chunk
+        except TimeoutError:
+            return reply, False
+    return reply, True
+
+
+@pytest.mark.parametrize("body", BROKEN_CHUNKS.values(), ids=BROKEN_CHUNKS.keys())
+def test_broken_chunked_framing_is_refused_with_400_and_one_log_line(served: Server, body: bytes) -> None:
+    head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    reply, closed = exchange(served, head + body)
+    assert reply.startswith(b"HTTP/1.1 400 "), reply[:200]
+    assert json.loads(reply.split(b"\r\n\r\n", 1)[1])["error"] == "request refused"
+    assert closed, "the connection stayed open after a request whose framing could not be read"
+    time.sleep(0.2)
+    output = served.output()
+    assert "Traceback" not in output
+    assert " POST / 400 refused=" in output
+
+
+def test_connection_close_closes_the_connection(served: Server) -> None:
+    sent = signed(launch_event())
+    head = "".join(f"{name}: {value}\r\n" for name, value in sent.headers.items())
+    request = (
+        f"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {len(sent.body)}\r\n{head}\r\n"
+    ).encode() + sent.body
+    reply, closed = exchange(served, request)
+    assert reply.startswith(b"HTTP/1.1 200 "), reply[:200]
+    assert closed
 
 
 def test_strong_back_serve_logs_one_line_per_request_without_personal_data(served: Server) -> None:
@@ -217,25 +300,6 @@ def test_strong_back_serve_stops_cleanly_on_ctrl_c(certs: CertServer, tmp_path: 
     assert "Traceback" not in output
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{server.url}health", timeout=2)
-
-
-def test_without_gunicorn_serve_falls_back_to_a_threaded_server_and_says_so(certs: CertServer, tmp_path: Path) -> None:
-    port = free_port()
-    # As on a system without gunicorn (Windows): the import fails.
-    code = (
-        "import sys; sys.modules['gunicorn'] = None\n"
-        "from local_runner.cli import main\n"
-        f"sys.exit(main(['serve', '--port', '{port}']))\n"
-    )
-    with running([sys.executable, "-c", code], environment(tmp_path, certs.origin), tmp_path / "log", port) as server:
-        response, _ = post(server.url, signed(launch_event()))
-        forged, _ = post(server.url, signed(launch_event(), "/echo.api/expired.pem"))
-        assert server.interrupt() == 0
-        output = server.output()
-    assert response.status_code == 200 and "welcome to strong back" in check_response(response.json())
-    assert forged.status_code == 400
-    assert "gunicorn is not installed" in output
-    assert "Traceback" not in output
 
 
 def test_a_taken_port_is_one_clear_line(certs: CertServer, tmp_path: Path) -> None:
@@ -282,14 +346,14 @@ def test_no_verify_warns_loudly_and_marks_every_reply(certs: CertServer, tmp_pat
     assert " POST / 200 LaunchRequest " in output and "UNVERIFIED" in output
 
 
-def gunicorn() -> list[str]:
-    script = BIN / "gunicorn"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "gunicorn"]
+def waitress_serve() -> list[str]:
+    script = BIN / "waitress-serve"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "waitress"]
 
 
-def test_gunicorn_serves_the_app_factory(certs: CertServer, tmp_path: Path) -> None:
+def test_another_wsgi_server_serves_the_app_factory(certs: CertServer, tmp_path: Path) -> None:
     port = free_port()
-    command = [*gunicorn(), "--bind", f"127.0.0.1:{port}", "--no-control-socket", "web.app:create_app()"]
+    command = [*waitress_serve(), f"--listen=127.0.0.1:{port}", "--call", "web.app:create_app"]
     with running(command, environment(tmp_path, certs.origin), tmp_path / "log", port) as server:
         good, _ = post(server.url, signed(launch_event()))
         forged, _ = post(server.url, signed(launch_event(), "/echo.api/expired.pem"))
@@ -298,10 +362,10 @@ def test_gunicorn_serves_the_app_factory(certs: CertServer, tmp_path: Path) -> N
     assert (forged.status_code, forged.json()["reason"]) == (400, "cert-expired")
 
 
-def test_gunicorn_with_missing_setup_stops_with_one_clear_line(certs: CertServer, tmp_path: Path) -> None:
+def test_the_app_factory_with_missing_setup_stops_with_one_clear_line(certs: CertServer, tmp_path: Path) -> None:
     missing = tmp_path / "nowhere.pem"
     result = subprocess.run(
-        [*gunicorn(), "--bind", f"127.0.0.1:{free_port()}", "--no-control-socket", "web.app:create_app()"],
+        [*waitress_serve(), f"--listen=127.0.0.1:{free_port()}", "--call", "web.app:create_app"],
         env=environment(tmp_path, certs.origin, STRONG_BACK_TRUST_ROOTS=str(missing)),
         capture_output=True,
         text=True,

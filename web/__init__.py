@@ -1,5 +1,6 @@
 """The self-hosted HTTPS endpoint: the one skill behind flask-ask-sdk, with our own request verification.
 
-``web.app:create_app()`` is the WSGI factory (gunicorn); ``web.serve.run`` is
-``strong-back serve``. Nothing in the core imports this package.
+``web.app:create_app()`` is the WSGI factory (for any WSGI server); ``web.serve.run`` is
+``strong-back serve``, on the deadline-enforcing waitress server in ``web.server``. Nothing in the
+core imports this package.
 """

@@ -18,7 +18,7 @@ from ask_sdk_core.exceptions import SerializationException
 from flask import Response, g, jsonify
 from flask import request as flask_request
 
-from web.body import BODY_TIMEOUT, UNREAD_BODY_REASONS, read_body
+from web.body import read_body
 from web.refusal import Refusal
 from web.sdk import SkillAdapter, VerificationException
 
@@ -52,8 +52,6 @@ def refused(reason: str, detail: str = "") -> Response:
     g.refusal_detail = detail
     response = jsonify({"error": "request refused", "reason": reason})
     response.status_code = 400
-    if reason in UNREAD_BODY_REASONS:
-        response.headers["Connection"] = "close"
     return response
 
 
@@ -68,16 +66,14 @@ class VerifyingSkillAdapter(SkillAdapter):
         app: Flask,
         *,
         max_body_bytes: int,
-        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.max_body_bytes = max_body_bytes
-        self.body_timeout = body_timeout
         super().__init__(skill=skill, skill_id=skill_id, verifiers=verifiers, app=app)
 
     def dispatch_request(self) -> Response:
         """Verify the POSTed request and answer it with the skill's response envelope."""
         try:
-            body = read_body(flask_request, self.max_body_bytes, self.body_timeout)
+            body = read_body(flask_request, self.max_body_bytes)
             try:
                 text = body.decode("utf-8")
             except UnicodeDecodeError:

@@ -1,7 +1,8 @@
 """The Flask app: POST ``/`` for Alexa, GET ``/`` and ``/health`` for health checks.
 
-``create_app()`` is the WSGI factory for servers (``gunicorn 'web.app:create_app()'``,
-``create_app(verify=False)`` for local development); it reads the environment and ends the
+``create_app()`` is the WSGI factory for other servers (``waitress-serve --call web.app:create_app``,
+``gunicorn 'web.app:create_app()'``; ``create_app(verify=False)`` for local development); it
+reads the environment and ends the
 process with a clear message when setup is missing. ``build_app`` is the same with every
 part passed in (tests, ``strong-back serve``).
 """
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
     from web.fetch import Fetcher
     from web.sdk import AbstractVerifier
+    from web.signing_keys import FetchBudget
     from web.trust import TrustRoots
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ def build_verifiers(
     roots: TrustRoots | None = None,
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utc_now,
+    budget: FetchBudget | None = None,
 ) -> list[AbstractVerifier]:
     """Cheap checks first, so a stale or misaddressed request never costs a certificate download."""
     verifiers: list[AbstractVerifier] = []
@@ -58,6 +61,7 @@ def build_verifiers(
             roots or load_trust_roots(settings.trust_roots),
             fetcher or HttpFetcher(settings.test_cert_origin),
             now=now,
+            budget=budget,
         )
         verifiers.append(SignatureVerifier(keys))
     return verifiers
@@ -90,9 +94,10 @@ def build_app(
     roots: TrustRoots | None = None,
     fetcher: Fetcher | None = None,
     now: Callable[[], datetime] = utc_now,
+    budget: FetchBudget | None = None,
 ) -> Flask:
     """The endpoint around ``skill`` (default: the process's one skill); ``ConfigurationError`` if setup is missing."""
-    verifiers = build_verifiers(settings, roots=roots, fetcher=fetcher, now=now)
+    verifiers = build_verifiers(settings, roots=roots, fetcher=fetcher, now=now, budget=budget)
     if skill is None:
         from skill.alexa.builder import get_skill
 
@@ -108,7 +113,6 @@ def build_app(
         verifiers,
         app,
         max_body_bytes=settings.max_body_bytes,
-        body_timeout=settings.body_timeout,
     )
     adapter.register(app, "/", endpoint="alexa")
     app.add_url_rule("/", endpoint="health_root", view_func=health(settings.verify), methods=["GET"])
@@ -120,7 +124,7 @@ def build_app(
 
 
 def create_app(verify: bool = True) -> Flask:
-    """WSGI factory: the endpoint configured from the environment, for gunicorn and friends."""
+    """WSGI factory: the endpoint configured from the environment, for WSGI servers."""
     requestlog.configure()
     try:
         settings = WebSettings.from_env(verify=verify)

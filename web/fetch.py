@@ -138,7 +138,7 @@ class HttpFetcher:
 
 
 def _forget_pool_in_child() -> None:
-    """A forked process (a gunicorn worker) starts its own download threads."""
+    """A forked process starts its own download threads."""
     HttpFetcher._pool = None
     HttpFetcher._pool_lock = threading.Lock()
 

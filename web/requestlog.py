@@ -35,7 +35,7 @@ def line(
     method: str,
     path: str,
     status: int,
-    millis: float,
+    millis: float | None,
     *,
     kind: str | None,
     refusal: str | None,
@@ -47,7 +47,8 @@ def line(
         parts.append(kind)
     if refusal:
         parts.append(f"refused={refusal}" + (f" ({clean(detail, 120, spaces=True)})" if detail else ""))
-    parts.append(f"{millis:.1f}ms")
+    if millis is not None:  # None: refused by the server before the app
+        parts.append(f"{millis:.1f}ms")
     if not verified:
         parts.append("UNVERIFIED")
     return " ".join(parts)
@@ -85,6 +86,10 @@ def configure() -> None:
     web = logging.getLogger("strong_back.web")
     if web.level == logging.NOTSET:
         web.setLevel(logging.INFO)
+    # waitress warns on every request queued while all workers are busy: the request lines say enough.
+    queue = logging.getLogger("waitress.queue")
+    if queue.level == logging.NOTSET:
+        queue.setLevel(logging.ERROR)
     root = logging.getLogger()
     if not root.handlers:
         handler = logging.StreamHandler(sys.stderr)

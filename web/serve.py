@@ -1,22 +1,24 @@
-"""``strong-back serve``: the endpoint on gunicorn, a production WSGI server.
+"""``strong-back serve``: the endpoint on waitress with request deadlines (``web.server``).
 
-One gunicorn master with ``WEB_CONCURRENCY`` workers (default 1) of 8 threads each, listening
-on plain HTTP behind a TLS reverse proxy. The app is built before the server starts, so
-missing setup is one clear line, not a worker that fails to boot. Where gunicorn is not
-installed (Windows), werkzeug's threaded server runs instead, with a warning.
+One process: an I/O thread that buffers every request whole, within its header and body
+deadlines, and 8 worker threads that only ever run requests that have fully arrived. Plain
+HTTP, meant to sit behind a TLS reverse proxy, but safe against slow and idle clients on its
+own. The app is built and the port checked before the server starts, so missing setup or a
+taken port is one clear line.
 """
 
 from __future__ import annotations
 
 import errno
-import os
+import signal
 import socket
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from skill.errors import ConfigurationError
 from web import requestlog
 from web.app import build_app
+from web.server import make_server
 from web.settings import WebSettings
 from web.trust import load_trust_roots
 
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
     from flask import Flask
 
     from web.trust import TrustRoots
-
-THREADS = 8
 
 
 def _say(message: str) -> None:
@@ -59,10 +59,6 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
-def _bind_address(host: str, port: int) -> str:
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
 def _announce(settings: WebSettings, roots: TrustRoots | None, host: str, port: int) -> None:
     shown = f"[{host}]" if ":" in host else host
     _say(f"Alexa endpoint on http://{shown}:{port}/ (POST / from your TLS proxy; GET /health to check it)")
@@ -75,60 +71,20 @@ def _announce(settings: WebSettings, roots: TrustRoots | None, host: str, port: 
     _say("press Ctrl-C to stop")
 
 
-def _run_gunicorn(app: Flask, host: str, port: int) -> int:
-    from gunicorn.app.base import BaseApplication
+def _serve(app: Flask, host: str, port: int) -> int:
+    """Run the server until Ctrl-C or SIGTERM, then stop cleanly."""
+    server = make_server(app, host, port)
 
-    options: dict[str, Any] = {
-        "bind": [_bind_address(host, port)],
-        "worker_class": "gthread",
-        "threads": THREADS,
-        "timeout": 30,
-        "graceful_timeout": 5,
-        "keepalive": 5,
-        "accesslog": None,  # our own one-line request log instead
-        "errorlog": "-",
-        "loglevel": "warning",
-        "proc_name": "strong-back",
-        "control_socket_disable": True,
-    }
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            for name, value in options.items():
-                if name in self.cfg.settings:  # older gunicorns lack some settings
-                    self.cfg.set(name, value)
-
-        def load(self) -> Flask:
-            return app
-
-    master = os.getpid()
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
-        Server().run()
-    except SystemExit as stop:  # gunicorn ends with sys.exit(0) after Ctrl-C
-        if os.getpid() != master:
-            raise  # a forked worker leaving: not ours to report
-        code = stop.code if isinstance(stop.code, int) else 1
-    else:
-        code = 0
-    if code == 0:
-        _say("stopped")
-    return code
-
-
-def _run_werkzeug(app: Flask, host: str, port: int) -> int:
-    import logging
-
-    from werkzeug.serving import make_server
-
-    _shout("gunicorn is not installed: serving with werkzeug's threaded server, fine for trying things out only")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, app, threaded=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        _say("stopped")
+        server.run()  # returns after Ctrl-C (waitress catches KeyboardInterrupt and stops its threads)
     finally:
-        server.server_close()
+        signal.signal(signal.SIGTERM, previous)
+        server.close()
+    _say("stopped")
     return 0
 
 
@@ -147,8 +103,4 @@ def run(host: str, port: int, verify: bool = True) -> int:
         _say(problem)
         return 2
     _announce(settings, roots, host, port)
-    try:
-        import gunicorn  # noqa: F401
-    except ImportError:
-        return _run_werkzeug(app, host, port)
-    return _run_gunicorn(app, host, port)
+    return _serve(app, host, port)

@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from skill.config import TEST_CERT_ORIGIN, Settings
 from skill.errors import ConfigurationError
-from web.body import BODY_TIMEOUT
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -32,7 +31,6 @@ class WebSettings:
     trust_roots: str | None = None
     test_cert_origin: str | None = None
     max_body_bytes: int = MAX_BODY_BYTES
-    body_timeout: float = BODY_TIMEOUT
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, *, verify: bool = True) -> WebSettings:

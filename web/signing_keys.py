@@ -1,15 +1,20 @@
 """Signing keys by certificate URL: fetched once, validated, kept until the chain expires.
 
-Bounded both ways: at most ``max_keys`` validated keys (least recently used dropped first),
-each kept until the earliest expiry in its chain or ``max_age``, whichever comes first; and
-a URL that just failed (unreachable, invalid chain) is refused again for ``retry_after``
-without another download, so a flood of forged URLs cannot turn into a flood of fetches.
+Bounded every way: at most ``max_keys`` validated keys (least recently used dropped first),
+each kept until the earliest expiry in its chain or ``max_age``, whichever comes first; a URL
+that just failed (unreachable, invalid chain) is refused again for ``retry_after`` without
+another download; requests that need the same URL at once share one download; and downloads
+for URLs not in the cache come out of a ``FetchBudget`` (a few a minute for the whole process),
+so a flood of forged requests, each naming a new URL, cannot turn into a flood of downloads.
+Amazon signs with one certificate for months, so the budget never stands in its way for long.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
@@ -26,6 +31,37 @@ if TYPE_CHECKING:
 
 
 V = TypeVar("V")
+FETCHES_PER_MINUTE = 4  # downloads for URLs not in the cache, for the whole process...
+FETCH_BURST = 5  # ...and at most this many in a row
+WAIT_FOR_SHARED_FETCH = 5.0  # seconds a request waits for another request's download of the same URL
+
+
+class FetchBudget:
+    """A token bucket: at most ``burst`` downloads at once, refilled at ``per_minute``."""
+
+    def __init__(
+        self,
+        per_minute: float = FETCHES_PER_MINUTE,
+        burst: int = FETCHES_PER_MINUTE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = burst
+        self.clock = clock
+        self._tokens = float(burst)
+        self._at = clock()
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        """Spend one download if the budget allows it now."""
+        with self._lock:
+            now = self.clock()
+            self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+            self._at = now
+            if self._tokens < 1:
+                return False
+            self._tokens -= 1
+            return True
 
 
 def utc_now() -> datetime:
@@ -45,6 +81,7 @@ class SigningKeys:
         max_age: timedelta = timedelta(hours=24),
         max_failures: int = 256,
         retry_after: timedelta = timedelta(seconds=10),
+        budget: FetchBudget | None = None,
     ) -> None:
         self.roots = roots
         self.fetch = fetch
@@ -53,9 +90,11 @@ class SigningKeys:
         self.max_age = max_age
         self.max_failures = max_failures
         self.retry_after = retry_after
+        self.budget = budget or FetchBudget()
         self._lock = threading.Lock()
         self._keys: OrderedDict[str, SigningKey] = OrderedDict()
         self._failures: OrderedDict[str, tuple[Refusal, datetime]] = OrderedDict()
+        self._pending: dict[str, Future[RSAPublicKey]] = {}
 
     def key_for(self, url: str) -> RSAPublicKey:
         """The validated signing key for the chain at ``url``; ``Refusal`` if there is none."""
@@ -64,6 +103,30 @@ class SigningKeys:
         cached = self._cached(canonical, now)
         if cached is not None:
             return cached
+        with self._lock:
+            pending = self._pending.get(canonical)
+            mine = pending is None
+            if pending is None:
+                if not self.budget.take():
+                    raise Refusal("cert-fetch-budget", "too many new certificate URLs just now")
+                pending = self._pending[canonical] = Future()
+        if not mine:  # another request is downloading this URL: wait for its result
+            try:
+                return pending.result(timeout=WAIT_FOR_SHARED_FETCH)
+            except TimeoutError:
+                raise Refusal("cert-fetch-timeout", "waiting for another request's download") from None
+        try:
+            key = self._download(canonical, now)
+        except BaseException as error:  # a Refusal, or a bug: either way the waiters hear of it
+            pending.set_exception(error)
+            raise
+        finally:
+            with self._lock:
+                self._pending.pop(canonical, None)
+        pending.set_result(key)
+        return key
+
+    def _download(self, canonical: str, now: datetime) -> RSAPublicKey:
         try:
             signing = validate_chain(self.fetch(canonical), self.roots, now)
         except Refusal as refusal:

@@ -38,6 +38,9 @@ CERT_URL_HEADER = verifier_constants.SIGNATURE_CERT_CHAIN_URL_HEADER  # "Signatu
 SIGNATURE_HEADER = verifier_constants.SIGNATURE_HEADER  # "Signature-256"
 TIMESTAMP_TOLERANCE = timedelta(milliseconds=verifier_constants.MAX_NORMAL_REQUEST_TOLERANCE_IN_MILLIS)
 MAX_SIGNATURE_LENGTH = 2048  # base64 of a 8192-bit signature is 1368 characters
+# An RSA signature is as long as the key: 2048 bits (what Amazon uses), 3072 or 4096. Checked before
+# the certificate is fetched, so garbage never costs a download.
+SIGNATURE_BYTES = (256, 384, 512)
 
 
 class CheckingVerifier(AbstractVerifier):
@@ -111,6 +114,8 @@ def decode_signature(value: str) -> bytes:
         raise Refusal("signature-malformed", "not base64") from None
     if not signature:
         raise Refusal("signature-malformed", "empty")
+    if len(signature) not in SIGNATURE_BYTES:
+        raise Refusal("signature-malformed", f"{len(signature)} bytes is no RSA signature length")
     return signature
 
 

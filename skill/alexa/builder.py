@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
 from skill.alexa import info_handlers as info
@@ -15,10 +17,14 @@ from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterc
 from skill.alexa.persistence import adapter_from_settings
 from skill.config import Settings
 from skill.playback import Playback
+from skill.workout import MAX_DEPTH, StateError, check_bounds
 
 if TYPE_CHECKING:
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
-    from ask_sdk_core.skill import CustomSkill
+    from ask_sdk_model import RequestEnvelope, ResponseEnvelope
+
+log = logging.getLogger(__name__)
+MAX_ATTRIBUTE_STRING = 32 * 1024  # characters in any one string of the session attributes
 
 # One explicit registration list, catch-alls last.
 REQUEST_HANDLERS = (
@@ -47,6 +53,35 @@ REQUEST_HANDLERS = (
 )
 
 
+class BoundedSkill(CustomSkill):
+    """ask-sdk's skill, dropping session attributes beyond hard bounds before the SDK copies them.
+
+    ask-sdk deep-copies the session attributes (recursively) before any interceptor runs, so a
+    forged attribute nested a few hundred deep would fail the request with ``RecursionError``.
+    Such an attribute is dropped here, with a warning, as a damaged workout state is.
+    """
+
+    def invoke(self, request_envelope: RequestEnvelope, context: Any) -> ResponseEnvelope:
+        session = request_envelope.session
+        attributes = getattr(session, "attributes", None)
+        if session is not None and isinstance(attributes, dict):
+            kept = {name: value for name, value in attributes.items() if _within_bounds(value)}
+            if len(kept) != len(attributes):
+                log.warning("ignored session attributes beyond hard bounds")
+                session.attributes = kept
+        return super().invoke(request_envelope=request_envelope, context=context)
+
+
+def _within_bounds(value: Any) -> bool:
+    """Loose bounds for any session attribute (the workout is checked closely when it is loaded)."""
+    try:
+        # The workout is one level down; the last reply's SSML (up to 8,000 characters) is carried too.
+        check_bounds(value, max_depth=MAX_DEPTH + 2, max_string=MAX_ATTRIBUTE_STRING)
+    except StateError:
+        return False
+    return True
+
+
 def build_skill(
     adapter: AbstractPersistenceAdapter, skill_id: str | None = None, playback: Playback = Playback.ALEXA
 ) -> CustomSkill:
@@ -60,7 +95,7 @@ def build_skill(
     builder.add_global_request_interceptor(LoadUserDataInterceptor(playback))
     builder.add_global_request_interceptor(SettleInterceptor())
     builder.add_global_response_interceptor(SaveUserDataInterceptor())
-    return builder.create()
+    return BoundedSkill(skill_configuration=builder.skill_configuration)
 
 
 @cache

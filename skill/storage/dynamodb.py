@@ -3,7 +3,11 @@
 Imported only when ``WORKOUT_TABLE`` is set: it imports boto3, which the laptop coach never needs.
 
 One item per person, in the layout ask-sdk's ``DynamoDbAdapter`` uses by default, so tables it
-wrote stay readable: ``{"id": <user id>, "attributes": <document>, "revision": <n>}``. A write is
+wrote stay readable: ``{"id": <user id>, "attributes": <document>, "revision": <n>}``. The document
+is written as one JSON string rather than a DynamoDB map: a map of a workout in progress is a tree
+of some 300 typed values that boto3 converts on every read and write (and moto, in the tests and
+the benchmark, even more slowly), while a string costs one ``json.dumps``; nothing ever queries
+inside the document. Items holding a map (ask-sdk's, or written before) are still read. A write is
 a PutItem on condition that the revision is still the one it was read at
 (``attribute_not_exists(revision)`` for a first write, which also matches items from before
 revisions). When the condition fails, DynamoDB returns the stored item with the failure
@@ -112,10 +116,9 @@ class PerThreadResource:
         return table
 
 
-def to_dynamodb(document: dict[str, Any]) -> dict[str, Any]:
-    """DynamoDB takes no floats: the same document with every float as a Decimal."""
-    converted: dict[str, Any] = json.loads(json.dumps(document), parse_float=Decimal)
-    return converted
+def to_dynamodb(document: dict[str, Any]) -> str:
+    """The document as it is stored: compact JSON."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
 def from_dynamodb(value: Any) -> Any:
@@ -133,7 +136,11 @@ def stored_document(item: dict[str, Any] | None) -> StoredDocument:
     """An item (as the resource API returns it) as a ``StoredDocument``; revision 0 when there is none."""
     if not item:
         return StoredDocument()
-    document = from_dynamodb(item.get(ATTRIBUTE_NAME))
+    stored = item.get(ATTRIBUTE_NAME)
+    try:
+        document = json.loads(stored) if isinstance(stored, str) else from_dynamodb(stored)  # a map: an older item
+    except ValueError:
+        document = None
     revision = from_dynamodb(item.get(REVISION_NAME, 0))
     return StoredDocument(document if isinstance(document, dict) else {}, revision if isinstance(revision, int) else 0)
 

@@ -153,7 +153,8 @@ class WorkoutTable:
     def document(self, user_id: str) -> dict[str, Any] | None:
         """The progress document stored for a user (None when there is none)."""
         item = self.item(user_id)
-        return None if item is None else item.get("attributes")
+        stored = None if item is None else item.get("attributes")
+        return json.loads(stored) if isinstance(stored, str) else stored  # a string; a map in items from before
 
     @property
     def env(self) -> dict[str, str]:

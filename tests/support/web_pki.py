@@ -5,7 +5,7 @@
   broken ones (expired, wrong name, rogue CA...). Keys are generated once per test run.
 - ``CertServer``: a local HTTP(S) server that serves chains, or misbehaves on purpose (hangs,
   drips, sends too much, redirects), counting what it was asked for.
-- ``AppServer``: the Flask app behind werkzeug's threaded server on 127.0.0.1, for real HTTP.
+- ``AppServer``: the Flask app behind ``strong-back serve``'s server on 127.0.0.1, for real HTTP.
 - ``signed(...)``: a request exactly as Alexa sends one: envelope, Signature-256, cert URL.
 """
 
@@ -32,10 +32,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from werkzeug.serving import make_server
+from waitress import wasyncore
 
 from local_runner import envelopes
 from tests.support import events
+from web.server import make_server
 
 SIGNING_NAME = "echo-api.amazon.com"
 CERT_ORIGIN = "https://s3.amazonaws.com"
@@ -381,23 +382,27 @@ def closed_port() -> int:
 
 
 class AppServer:
-    """A WSGI app on 127.0.0.1 behind werkzeug's threaded server, for real HTTP requests."""
+    """A WSGI app on 127.0.0.1 behind the server ``strong-back serve`` uses, for real HTTP requests.
 
-    def __init__(self, app: Any) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+    Header and body deadlines are 1 s here (5 s in production), so tests of them are quick.
+    """
+
+    def __init__(self, app: Any, *, deadline: float = 1.0) -> None:
+        self.server = make_server(app, "127.0.0.1", 0, header_timeout=deadline, body_timeout=deadline)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_port}/"
+        return f"http://127.0.0.1:{self.server.effective_port}/"
 
     def __enter__(self) -> AppServer:
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.task_dispatcher.shutdown()
+        wasyncore.close_all(self.server._map)  # waitress's loop ends once it watches no socket
+        self.thread.join(5)
 
 
 def stalled_post(url: str, declared: int = 400, partial: bytes = b'{"version": "1.0", ') -> tuple[bytes, float]:
