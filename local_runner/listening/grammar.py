@@ -144,7 +144,7 @@ class _Builder:
 
 
 def _words(text: str) -> tuple[str, ...]:
-    return tuple(re.sub(r"[^a-z' {}]", " ", text.lower()).split())
+    return tuple(re.sub(r"[^a-z_' {}]", " ", text.lower()).split())  # (slot names have underscores)
 
 
 def slot_phrases(model: dict[str, Any]) -> dict[str, list[str]]:
