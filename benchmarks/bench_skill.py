@@ -153,7 +153,7 @@ def warm_latency(requests: int) -> list[float]:
                 if intent != "StartWorkoutIntent"
                 else alexa.say(intent, area="full_back", duration="PT20M")
             )
-            if heard.ends_session:
+            if heard.finished:
                 alexa.open()
     timings.sort()
     return timings

@@ -354,8 +354,9 @@ class Coach:
         return frozenset(previewed)
 
     # ----- finishing ----------------------------------------------------------------------
-    def finish(self, completed: int, skipped: int, seconds: float, streak: int) -> Script:
-        """The goodbye at the end of a workout: what was done; a workout with nothing done is not counted."""
+    def finish(self, completed: int, skipped: int, seconds: float, streak: int, ask: bool = False) -> Script:
+        """The end of a workout: what was done; a workout with nothing done is not counted. ``ask``: end
+        by asking how it felt (the answer shapes the next plan), instead of with the goodbye."""
         script = Script()
         if not completed:
             self.say(script, "finish.nothing_done")
@@ -371,7 +372,7 @@ class Coach:
         )
         if streak >= 2:
             self.say(script, "finish.streak", days=spoken(min(streak, 9999)))
-        self.say(script, "finish.goodbye")
+        self.say(script, "finish.rate" if ask and self.playback is not Playback.RECORDING else "finish.goodbye")
         return script
 
 

@@ -3,11 +3,11 @@ versions of it written at the same time (two devices of one person) are merged."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from skill.catalog import BodyPart
+from skill.catalog import CATALOG, BodyPart, Level
 from skill.workout import HistoryRecord, WorkoutState, load_state, parse_timestamp
 
 DATA_VERSION = 1
@@ -34,6 +34,34 @@ class PainReport:
         return cls(at, part)
 
 
+MAX_OFFSET = 3  # doses move at most this many steps easier or harder from what a plan sets
+
+
+@dataclass(frozen=True)
+class Preference:
+    """Something the coach learned about the person (a dose offset, a level), and when: the later wins."""
+
+    value: int | str
+    at: str
+
+    def to_list(self) -> list[Any]:
+        return [self.value, self.at]
+
+    @classmethod
+    def from_list(cls, raw: Any) -> Preference:
+        value, at = raw
+        if not isinstance(value, (int, str)) or isinstance(value, bool) or not isinstance(at, str) or len(at) > 40:
+            raise ValueError("damaged preference")
+        parse_timestamp(at)
+        return cls(value, at)
+
+
+def _later(a: Preference | None, b: Preference | None) -> Preference | None:
+    if a is None or b is None:
+        return a or b
+    return b if b.at > a.at else a
+
+
 @dataclass
 class UserData:
     """Everything stored for one user, as one JSON-safe dict (``to_attributes``)."""
@@ -42,6 +70,10 @@ class UserData:
     history: list[HistoryRecord] = field(default_factory=list)
     first_seen: str | None = None
     pains: list[PainReport] = field(default_factory=list)
+    # What the coach learned between sessions: per exercise, how many steps easier (negative) or harder
+    # its doses start; and the level the person moved up to.
+    offsets: dict[str, Preference] = field(default_factory=dict)
+    level: Preference | None = None
     recovered: bool = False  # something stored was damaged and has been dropped
 
     @property
@@ -73,7 +105,23 @@ class UserData:
                 data.pains.append(PainReport.from_dict(item))
             except (KeyError, TypeError, ValueError, AttributeError):
                 data.recovered = True
+        data._load_preferences(raw.get("learned"))
         return data
+
+    def _load_preferences(self, raw: Any) -> None:
+        if raw is None:
+            return
+        try:
+            offsets = raw.get("offsets") or {}
+            for exercise, item in list(offsets.items())[: len(CATALOG) * 2]:
+                offset = Preference.from_list(item)
+                if exercise in CATALOG and isinstance(offset.value, int) and abs(offset.value) <= MAX_OFFSET:
+                    self.offsets[exercise] = offset
+            if raw.get("level") is not None:
+                level = Preference.from_list(raw["level"])
+                self.level = level if level.value in {member.value for member in Level} else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            self.recovered = True
 
     def to_attributes(self) -> dict[str, Any]:
         """What is stored. A workout the history already records is stored only as the finished workout
@@ -88,7 +136,22 @@ class UserData:
         }
         if self.pains:
             document["pains"] = [report.to_dict() for report in self.pains[-PAIN_LIMIT:]]
+        if self.offsets or self.level is not None:
+            learned: dict[str, Any] = {"offsets": {name: pref.to_list() for name, pref in sorted(self.offsets.items())}}
+            if self.level is not None:
+                learned["level"] = self.level.to_list()
+            document["learned"] = learned
         return document
+
+    def learn(self, exercise: str, change: int, at: str) -> None:
+        """Doses of ``exercise`` start ``change`` steps harder (or easier) next time, within the limits."""
+        current = self.offsets[exercise].value if exercise in self.offsets else 0
+        value = max(-MAX_OFFSET, min(MAX_OFFSET, int(current) + change))
+        self.offsets[exercise] = Preference(value, at)
+
+    def offset(self, exercise: str) -> int:
+        pref = self.offsets.get(exercise)
+        return int(pref.value) if pref is not None else 0
 
     def record(self, entry: HistoryRecord) -> None:
         """Add a finished workout; one already recorded (finished on two devices) keeps the fuller record."""
@@ -118,8 +181,11 @@ def record_identity(record: HistoryRecord) -> tuple[Any, ...]:
 
 
 def _fuller(a: HistoryRecord, b: HistoryRecord) -> HistoryRecord:
-    """Of two records of one workout, the one with more exercises done, then more time; ``a`` on a tie."""
-    return b if (b.completed, b.seconds) > (a.completed, a.seconds) else a
+    """Of two records of one workout, the one with more exercises done, then more time (``a`` on a tie),
+    keeping how it felt if either side heard it."""
+    kept = b if (b.completed, b.seconds) > (a.completed, a.seconds) else a
+    rating = kept.rating or a.rating or b.rating
+    return kept if rating == kept.rating else replace(kept, rating=rating)
 
 
 def merge(stored: UserData, mine: UserData) -> UserData:
@@ -138,6 +204,8 @@ def merge(stored: UserData, mine: UserData) -> UserData:
       coach keeps so that cutting its last reply short can reopen it, stays as it is).
     - **first_seen**: the earlier of the two.
     - **pains** (what the person said hurt, and when): every report of either side, once.
+    - **learned** doses and level: per exercise (and for the level), the one learned later.
+    - a record's **rating** is kept if either side heard it.
 
     Merging is idempotent (merging a side with itself gives it back) and never loses a record. So a
     record that this request took back (a finished workout reopened) comes back if the other side
@@ -154,6 +222,11 @@ def merge(stored: UserData, mine: UserData) -> UserData:
     seen = [day for day in (stored.first_seen, mine.first_seen) if day is not None]
     merged.first_seen = min(seen) if seen else None
     merged.pains = sorted(set(stored.pains) | set(mine.pains), key=lambda report: report.at)[-PAIN_LIMIT:]
+    for exercise in {*stored.offsets, *mine.offsets}:
+        later = _later(stored.offsets.get(exercise), mine.offsets.get(exercise))
+        if later is not None:
+            merged.offsets[exercise] = later
+    merged.level = _later(stored.level, mine.level)
     return merged
 
 

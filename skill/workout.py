@@ -112,6 +112,17 @@ def _device(raw: Any) -> str | None:
     return raw
 
 
+RATINGS = ("too_easy", "about_right", "too_hard")  # the RATING slot's ids
+
+
+def _rating(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    if raw not in RATINGS:
+        raise StateError("workout rating is damaged")
+    return str(raw)
+
+
 def new_workout_id() -> str:
     """A fresh workout identity: random, so two devices starting in the same second differ."""
     return secrets.token_hex(6)
@@ -142,11 +153,14 @@ class HistoryRecord:
     skipped: int
     seconds: int
     id: str | None = None
+    rating: str | None = None  # how it felt, when the person said: RATINGS
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
         if self.id is None:
             del data["id"]  # records from before ids stay as they were stored
+        if self.rating is None:
+            del data["rating"]
         return data
 
     @classmethod
@@ -163,6 +177,7 @@ class HistoryRecord:
             skipped=int(raw["skipped"]),
             seconds=int(raw["seconds"]),
             id=None if raw.get("id") is None else _workout_id(raw["id"]),
+            rating=_rating(raw.get("rating")),
         )
 
 
@@ -307,6 +322,13 @@ class WorkoutState:
 
     def _block_positions(self) -> tuple[Position, ...]:
         return (self.block.start, self.block.end) if self.block else ()
+
+    def start_from(self, offsets: dict[str, int]) -> bool:
+        """Start each exercise's doses the learned number of steps harder (or easier); True if any moved."""
+        moved = [dosed(step, offsets.get(step.exercise, 0)) for step in self.steps]
+        changed = moved != self.steps
+        self.steps, self.base = moved, list(moved)
+        return changed
 
     # ----- queries --------------------------------------------------------------------
     @property

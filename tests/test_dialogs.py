@@ -21,7 +21,7 @@ def finish_workout(alexa: Alexa, limit: int = 60):  # type: ignore[no-untyped-de
     heard = alexa.last
     for _ in range(limit):
         assert heard is not None
-        if heard.ends_session:
+        if heard.finished:
             return heard
         heard = alexa.say("AMAZON.NextIntent")
     raise AssertionError("the workout never finished")
@@ -285,7 +285,7 @@ def test_pause_during_the_last_reply_reopens_the_finished_workout() -> None:
     """The last reply performs the last sets and says goodbye; a pause in its last hold still works."""
     alexa = Alexa()
     heard = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", duration="PT5M")
-    while not heard.ends_session:
+    while not heard.finished:
         heard = alexa.say("AMAZON.NextIntent")
     assert "exercises in" in heard  # the summary: the workout is done
     from skill.speech import timeline_from_ssml
@@ -297,7 +297,7 @@ def test_pause_during_the_last_reply_reopens_the_finished_workout() -> None:
     assert "no workout" not in paused
     assert "finished one workout" not in alexa.say("ProgressIntent")  # not done until it is
     resumed = alexa.say("AMAZON.ResumeIntent")
-    while not resumed.ends_session:
+    while not resumed.finished:
         resumed = alexa.say("AMAZON.NextIntent")
     alexa.wait(minutes=5)
     assert "finished one workout" in alexa.say("ProgressIntent")
@@ -306,7 +306,7 @@ def test_pause_during_the_last_reply_reopens_the_finished_workout() -> None:
 def test_after_the_last_reply_has_played_the_workout_is_over() -> None:
     alexa = Alexa()
     heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", duration="PT5M")
-    while not heard.ends_session:
+    while not heard.finished:
         heard = alexa.say("AMAZON.NextIntent")
     alexa.wait(minutes=10)
     assert "no workout" in alexa.say("AMAZON.PauseIntent") or "start" in alexa.last
@@ -316,7 +316,7 @@ def test_after_the_last_reply_has_played_the_workout_is_over() -> None:
 def test_another_device_asking_during_the_goodbye_does_not_reopen_the_workout() -> None:
     kitchen = Alexa(device="amzn1.ask.device.kitchen")
     heard = kitchen.say("StartWorkoutIntent", area="lower_back", level="beginner", duration="PT5M")
-    while not heard.ends_session:
+    while not heard.finished:
         heard = kitchen.say("AMAZON.NextIntent")
     bedroom = Alexa(user=kitchen.user, device="amzn1.ask.device.bedroom", start=kitchen.now + timedelta(seconds=5))
     assert "finished one workout" in bedroom.say("ProgressIntent")
@@ -328,7 +328,7 @@ def test_another_device_asking_during_the_goodbye_does_not_reopen_the_workout() 
 def test_a_workout_with_everything_skipped_is_not_counted() -> None:
     alexa = Alexa()
     heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", place="home")
-    while not heard.ends_session:
+    while not heard.finished:
         heard = alexa.interrupt(1, "SkipExerciseIntent")
     assert "skipped" in heard and "workout done" not in heard
     alexa.wait(minutes=10)
@@ -339,7 +339,7 @@ def test_counts_of_one_are_said_in_the_singular() -> None:
     alexa = Alexa()
     heard = alexa.say("StartWorkoutIntent", area="upper_back", level="beginner", place="home")
     heard = alexa.say("AMAZON.NextIntent")
-    while not heard.ends_session:  # do the first exercise, skip the rest
+    while not heard.finished:  # do the first exercise, skip the rest
         heard = alexa.interrupt(1, "SkipExerciseIntent")
     assert "one of two exercises" in heard or "one of" in heard
     alexa.wait(minutes=10)

@@ -33,6 +33,7 @@ CUSTOM_INTENTS = {
     "ProgressIntent": {},
     "AdjustDifficultyIntent": {"direction": "DIRECTION"},
     "ReportPainIntent": {"body_part": "BODY_PART"},
+    "RateWorkoutIntent": {"rating": "RATING"},
 }
 BUILT_IN_INTENTS = {
     f"AMAZON.{name}Intent"
@@ -51,6 +52,7 @@ SLOT_IDS = {
     },
     "DIRECTION": {"easier", "harder"},
     "BODY_PART": {"back", "neck", "shoulder", "elbow", "wrist", "hip", "knee"},
+    "RATING": {"too_easy", "about_right", "too_hard"},
 }  # fmt: skip
 
 # ---- Alexa's own rules for a custom model ---------------------------------------------------

@@ -74,7 +74,7 @@ def walk(start: Callable[[], Heard], say_next: Callable[[float], Heard], gaps: l
     workout = heard.attributes["workout"]
     limit = bound(workout)
     requests_made = 0
-    while not heard.ends_session:
+    while not heard.finished:
         fraction = gaps[requests_made % len(gaps)]
         at = fraction * heard.duration
         cut = cut_window(windows_of(heard.attributes), at)

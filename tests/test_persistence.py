@@ -89,7 +89,7 @@ def test_progress_is_saved_after_every_step(storage: Storage) -> None:
     for _ in range(60):
         stored = storage.document(alexa.user)
         assert stored is not None, "nothing was saved after a step"
-        if heard.ends_session:
+        if heard.finished:
             # the finished workout is kept with its last reply, so a pause during that reply can reopen it
             assert stored["workout"]["status"] == "finished" and len(stored["history"]) == 1
             break
@@ -128,7 +128,7 @@ def test_history_and_streak_over_three_days(storage: Storage) -> None:
     for _ in range(3):
         alexa.say("StartWorkoutIntent", area="lower_back", duration="PT5M")
         for _ in range(40):
-            if alexa.say("AMAZON.NextIntent").ends_session:
+            if alexa.say("AMAZON.NextIntent").finished:
                 break
         alexa.wait(days=1)
     progress = alexa.say("ProgressIntent")
@@ -143,7 +143,7 @@ def test_two_people_never_see_each_other_s_progress(storage: Storage) -> None:
     ana, ben = storage.person(), storage.person()
     ana.say("StartWorkoutIntent", area="lower_back", duration="PT5M")
     for _ in range(40):
-        if ana.say("AMAZON.NextIntent").ends_session:
+        if ana.say("AMAZON.NextIntent").finished:
             break
     ben_hears = ben.say("ProgressIntent")
     assert "haven't finished a workout" in ben_hears

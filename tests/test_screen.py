@@ -101,7 +101,7 @@ def test_the_countdown_shows_what_the_coach_is_counting(area: str, level: str) -
     for _ in range(4):
         checked += assert_screen_counts_with_the_coach(heard)
         heard = alexa.say("AMAZON.NextIntent")
-        if heard.ends_session:
+        if heard.finished:
             break
     assert checked > 10
 

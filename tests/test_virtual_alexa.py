@@ -50,7 +50,7 @@ WORKOUT_COMMANDS: list[tuple[str, str, dict[str, str]]] = [
     ("how do i do a side plank", "DescribeExerciseIntent", {"exercise": "side_plank"}),
     ("make it easier", "AdjustDifficultyIntent", {"direction": "easier"}),
     ("make it harder", "AdjustDifficultyIntent", {"direction": "harder"}),
-    ("it's too hard", "AdjustDifficultyIntent", {"direction": "easier"}),
+    ("it's too hard", "RateWorkoutIntent", {"rating": "too_hard"}),  # mid-workout: easier from here on
     ("i'm tired", "AdjustDifficultyIntent", {}),
     ("skip", "SkipExerciseIntent", {}),
     ("repeat that", "AMAZON.RepeatIntent", {}),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
 
+from skill.alexa import feedback_handlers as feedback
 from skill.alexa import info_handlers as info
 from skill.alexa import pain_handlers as pain
 from skill.alexa import session_handlers as session
@@ -39,6 +40,7 @@ REQUEST_HANDLERS = (
     workout.ResumeIntentHandler,
     workout.AdjustDifficultyIntentHandler,
     pain.ReportPainIntentHandler,
+    feedback.RateWorkoutIntentHandler,
     info.DescribeExerciseIntentHandler,
     info.WorkoutStatusIntentHandler,
     info.ProgressIntentHandler,

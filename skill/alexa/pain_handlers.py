@@ -31,7 +31,7 @@ PARTS = {part.value for part in BodyPart}
 
 def offered_part(turn: Turn) -> BodyPart | None:
     """The body part of the pain offer this session is answering (None: no part was named)."""
-    offer = turn.session.offer or ""
+    offer = turn.session.offered or ""
     part = offer.partition(":")[2]
     return BodyPart(part) if part in PARTS else None
 

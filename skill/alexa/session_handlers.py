@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.dispatch_components import AbstractExceptionHandler, AbstractRequestHandler
 from ask_sdk_core.utils import is_intent_name, is_request_type
 
+from skill.alexa.feedback_handlers import LEVEL_UP_OFFER, answer_level_up
 from skill.alexa.pain_handlers import PAIN_OFFER, leave_out, wait_after_pain
 from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import MENU, Turn
@@ -71,9 +72,11 @@ class YesIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         workout = turn.workout
-        if (turn.session.offer or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
+        if (turn.session.offered or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
             return leave_out(turn)
-        if turn.session.offer == "resume" and workout is not None:
+        if (turn.session.offered or "").startswith(LEVEL_UP_OFFER):
+            return answer_level_up(turn, accepted=True)
+        if turn.session.offered == "resume" and workout is not None:
             workout.resume()
             return turn.perform(turn.script("resume.welcome_back"))
         if workout is not None and turn.in_workout:
@@ -90,9 +93,11 @@ class NoIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         workout = turn.workout
-        if (turn.session.offer or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
+        if (turn.session.offered or "").startswith(PAIN_OFFER) and workout is not None and turn.in_workout:
             return wait_after_pain(turn)
-        if turn.session.offer == "resume":
+        if (turn.session.offered or "").startswith(LEVEL_UP_OFFER):
+            return answer_level_up(turn, accepted=False)
+        if turn.session.offered == "resume":
             turn.session.offer = "start"
             turn.session.stage = MENU
             return turn.ask(turn.script("no.resume_declined"), "menu.reprompt")

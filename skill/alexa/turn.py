@@ -37,8 +37,10 @@ OFFERS = frozenset(
     {
         "start",
         "resume",
+        "rate",
         "pain",
         *(f"pain:{part}" for part in ("back", "neck", "shoulder", "elbow", "wrist", "hip", "knee")),
+        *(f"level_up:{level}" for level in ("intermediate", "advanced")),
     }
 )
 MAX_SAID_CHARS = 8000  # Alexa's own limit for speech: anything longer did not come from this skill
@@ -48,12 +50,14 @@ MAX_SAID_CHARS = 8000  # Alexa's own limit for speech: anything longer did not c
 class SessionState:
     """What this Alexa session remembers between requests (carried in session attributes)."""
 
-    offer: str | None = None  # what a following yes or no answers: "start" or "resume"
+    offer: str | None = None  # what the next yes or no answers ("start", "resume", ...): set by this reply
+    offered: str | None = None  # what the last reply offered, which this request may answer
     stage: str | None = None  # MENU or WORKOUT; None: a session that went straight to a request
     said: dict[str, str] | None = None  # the last answer that was not a block of sets, to say again
+    rated: dict[str, Any] | None = None  # the workout just finished, to rate: its id and exercises
 
     def to_attributes(self) -> dict[str, Any]:
-        return {"offer": self.offer, "stage": self.stage, "said": self.said}
+        return {"offer": self.offer, "stage": self.stage, "said": self.said, "rated": self.rated}
 
     @classmethod
     def from_attributes(cls, raw: dict[str, Any]) -> SessionState:
@@ -61,10 +65,18 @@ class SessionState:
         kept = None
         if isinstance(said, dict) and all(isinstance(said.get(k), str) for k in SAID_KEYS):
             kept = {k: said[k][:MAX_SAID_CHARS] for k in SAID_KEYS}
+        rated = raw.get("rated")
+        exercises = rated.get("exercises") if isinstance(rated, dict) else None
+        rated_ok = isinstance(rated, dict) and isinstance(rated.get("id"), str) and len(rated["id"]) <= 40
+        rated_ok = rated_ok and isinstance(exercises, list) and len(exercises) <= 64
+        rated_ok = rated_ok and all(isinstance(e, str) and len(e) <= 40 for e in exercises or [])
         return cls(
-            offer=offer if isinstance(offer, str) and offer in OFFERS else None,
+            offered=offer if isinstance(offer, str) and offer in OFFERS else None,
             stage=stage if stage in (MENU, WORKOUT) else None,
             said=kept,
+            rated={"id": rated["id"], "exercises": list(exercises or [])}
+            if rated_ok and isinstance(rated, dict)
+            else None,
         )
 
 
@@ -137,8 +149,9 @@ class Turn:
         return self._reply(ssml, reprompt, script)
 
     def again(self, said: dict[str, str]) -> Response:
-        """The last answer, word for word."""
+        """The last answer, word for word (and what it offered, offered again)."""
         self.session.said = said
+        self.session.offer = self.session.offered
         shown = Script()
         shown.say(said["text"], "repeat.said")
         return self._reply(said["ssml"], said["reprompt"], shown)
@@ -161,6 +174,7 @@ class Turn:
             self.session.offer = "start"
             return self.ask(self.script("workout.none"), "menu.reprompt")
         self.session.stage = WORKOUT
+        self.session.rated = None  # a workout under way: the one before it is no longer the one to rate
         script = opening or Script()
         workout.resume()
         block, end = self.coach.block(workout, entry)
@@ -192,12 +206,23 @@ class Turn:
         record = done.finish(self.now)
         self.user.record(record)
         days = streak(self.user.history, self.now.date())
-        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days))
+        ask = record.completed > 0  # how did it feel? (the answer shapes the next plan)
+        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days, ask=ask))
         workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
         workout.status = "finished"
         if not workout.steps:  # everything was left out: there is no last reply to come back to
             self.user.workout = None
-        return self.tell(script)
+        if not ask or self.playback is Playback.RECORDING:
+            return self.tell(script)
+        exercises = [step.exercise for step, result in zip(workout.steps, workout.results, strict=True)]
+        self.session.offer = "rate"
+        self.session.rated = {
+            "id": record.id or "",
+            "exercises": [e for e, r in zip(exercises, done.results, strict=True) if r != "skipped"],
+        }
+        self._show(script, ending=False)
+        reprompt = f"<speak>{escape(self.coach.sentence('finish.rate_reprompt'))}</speak>"
+        return self.handler_input.response_builder.speak(script.to_ssml()).ask(reprompt).response
 
     # ----- screens ----------------------------------------------------------------------
     @property

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ask_sdk_core.dispatch_components import AbstractRequestHandler
 from ask_sdk_core.utils import is_intent_name
 
+from skill.alexa.feedback_handlers import adjust
 from skill.alexa.slots import duration_seconds, slot
 from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import MENU, Turn
@@ -72,8 +73,9 @@ def _minutes(handler_input: HandlerInput) -> tuple[int | None, str | None]:
 def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
     """Plan a workout from the request's slots (defaults: what the person did last) and begin."""
     last = turn.user.history[-1] if turn.user.history else None
+    usual_level = str(turn.user.level.value) if turn.user.level else last.level if last else Level.BEGINNER.value
     area, bad_area = _choice(handler_input, "area", Area, last.area if last else Area.LOWER_BACK.value)
-    level, bad_level = _choice(handler_input, "level", Level, last.level if last else Level.BEGINNER.value)
+    level, bad_level = _choice(handler_input, "level", Level, usual_level)
     place, bad_place = _choice(handler_input, "place", Place, last.place if last else Place.HOME.value)
     minutes, minutes_note = _minutes(handler_input)
     if bad_area and bad_level is None:
@@ -89,6 +91,9 @@ def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
     plan = plan_routine(area, level, place, minutes)
     first_time = turn.user.first_time
     workout = WorkoutState.start(plan, turn.now)
+    learned = {step.exercise: turn.user.offset(step.exercise) for step in workout.steps}
+    if workout.start_from(learned):
+        turn.coach.say(script, "start.learned")
     turn.user.workout = workout
     if turn.user.first_seen is None:
         turn.user.first_seen = turn.now.date().isoformat()
@@ -209,7 +214,7 @@ class ResumeIntentHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         workout = turn.workout
         if workout is None:
-            if turn.session.offer == "start":  # "ready", "let's go" when a workout was offered: start it
+            if turn.session.offered == "start":  # "ready", "let's go" when a workout was offered: start it
                 return start_workout(turn, handler_input)
             turn.session.offer = "start"
             return turn.ask(turn.script("resume.nothing"), "menu.reprompt")
@@ -234,12 +239,4 @@ class AdjustDifficultyIntentHandler(AbstractRequestHandler):
         if value is None or value.id not in ("easier", "harder"):
             workout.pause()
             return turn.ask(turn.script("adjust.which"), "adjust.which_reprompt")
-        step = workout.current
-        if not workout.adjust(value.id):
-            opening = turn.script(f"adjust.limit_{value.id}")
-        else:
-            opening = turn.script(f"adjust.{value.id}")
-            if step is not None:
-                variation = step.info.easier if value.id == "easier" else step.info.harder
-                turn.coach.say(opening, f"adjust.variation_{value.id}", name=variation.name, how=variation.how)
-        return turn.perform(opening, workout.resume())
+        return adjust(turn, value.id)

@@ -66,6 +66,11 @@ class Heard:
     def __contains__(self, words: str) -> bool:
         return words.lower() in self.text.lower()
 
+    @property
+    def finished(self) -> bool:
+        """The workout is over: the session ended, or the coach asked how it felt (a workout's last reply)."""
+        return self.ends_session or self.attributes.get("offer") == "rate"
+
 
 class Alexa:
     """One person talking to the skill through Alexa, with a clock of their own."""

@@ -217,7 +217,7 @@ class Person:
             heard = self._send(lambda: self.alexa.interrupt(cut, "AMAZON.NextIntent"))
         else:
             heard = self._skip()
-        if heard.ends_session:
+        if heard.finished:
             self._check_finish(heard)
         else:
             self._check_mine(heard)
