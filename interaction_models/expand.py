@@ -37,9 +37,8 @@ def expand(template: str, rules: Mapping[str, str] | None = None) -> list[str]:
     parsed = {name: _parsed(body) for name, body in rules.items()}
     _check_rules(template, sentence.expression, parsed, ())
     seen: dict[str, None] = {}
-    count = 0
-    for text in sample_expression(sentence.expression, expansion_rules=parsed, expand_lists=False):
-        count += 1
+    sampled = sample_expression(sentence.expression, expansion_rules=parsed, expand_lists=False)
+    for count, text in enumerate(sampled, start=1):
         if count > MAX_EXPANSIONS:
             raise TemplateError(f"more than {MAX_EXPANSIONS} expansions in template {template!r}")
         sample = " ".join(text.split())
