@@ -10,7 +10,8 @@ uses) should replace ``local_runner.understanding``. Both sides get the same thi
 - the slot types of the generated model as hassil lists (``in``: value or synonym, ``out``: id),
   and AMAZON.DURATION as a list of spoken and typed durations whose ``out`` is ISO-8601;
 - the same front end for the wake word and invocation ("alexa, ask strong back to ..."), and
-  the same general English: filler words are hassil's skip words (and stop words for fuzzy);
+  the same general English: filler words are hassil's skip words, grammatical words its fuzzy
+  matcher's stop words;
 - the same result, ``Understood``: intent and slot ids, AMAZON.FallbackIntent when nothing fits.
 
 hassil is run as Home Assistant runs it: strict template matching (``recognize_best``) and,
