@@ -1,19 +1,27 @@
-"""Expand compact phrasings into sample utterances.
+"""Expand compact phrasings into sample utterances, with hassil's template parser and sampler.
 
-Syntax (as in hassil and home-assistant/intents): ``(a|b)`` one of the alternatives,
+The syntax is hassil's (as in home-assistant/intents): ``(a|b)`` one of the alternatives,
 ``[a|b]`` one of them or nothing, ``<rule>`` the rule's own template, ``{slot}`` kept as is.
+hassil parses and samples; this module only parses each template once (the five locales share
+them), refuses unknown or self-referring rules and oversized templates, and reports hassil's
+errors as ``TemplateError``.
 """
 
 from __future__ import annotations
 
-import itertools
-from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
+
+from hassil import Group, RuleReference, Sentence, parse_sentence, sample_expression
+from hassil.errors import HassilError
+from hassil.parser import ParseError
 
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
+
+    from hassil import Expression
 
 MAX_EXPANSIONS = 5000  # per template: a bigger product is a mistake in the source
 
@@ -22,82 +30,44 @@ class TemplateError(StrongBackError, ValueError):
     """A template is malformed; the message quotes it."""
 
 
-@dataclass(frozen=True)
-class _Parser:
-    text: str
-    rules: Mapping[str, str]
-    depth: int = 0
-
-    def fail(self, message: str) -> TemplateError:
-        return TemplateError(f"{message} in template {self.text!r}")
-
-
 def expand(template: str, rules: Mapping[str, str] | None = None) -> list[str]:
     """Every sentence the template stands for, whitespace-normalised, in order, without repeats."""
-    parser = _Parser(template, rules or {})
-    options, end = _sequence(parser, 0, closers="")
-    if end != len(template):
-        raise parser.fail(f"unexpected {template[end]!r}")
+    rules = rules or {}
+    sentence = _parsed(template)
+    parsed = {name: _parsed(body) for name, body in rules.items()}
+    _check_rules(template, sentence.expression, parsed, ())
     seen: dict[str, None] = {}
-    for option in options:
-        sentence = " ".join(option.split())
-        if sentence:
-            seen.setdefault(sentence, None)
+    sampled = sample_expression(sentence.expression, expansion_rules=parsed, expand_lists=False)
+    for count, text in enumerate(sampled, start=1):
+        if count > MAX_EXPANSIONS:
+            raise TemplateError(f"more than {MAX_EXPANSIONS} expansions in template {template!r}")
+        sample = " ".join(text.split())
+        if sample:
+            seen.setdefault(sample, None)
     return list(seen)
 
 
-def _sequence(parser: _Parser, pos: int, closers: str) -> tuple[list[str], int]:
-    """Parse items until one of ``closers`` (or the end); returns the product of the items."""
-    parts: list[list[str]] = []
-    text = parser.text
-    while pos < len(text) and text[pos] not in closers:
-        char = text[pos]
-        if char in "([":
-            options, pos = _group(parser, pos + 1, ")" if char == "(" else "]")
-            if char == "[":
-                options = [*options, ""]
-            parts.append(options)
-        elif char == "<":
-            end = text.find(">", pos)
-            if end < 0:
-                raise parser.fail("unclosed <rule>")
-            parts.append(_rule(parser, text[pos + 1 : end]))
-            pos = end + 1
-        elif char in ")]>|":
-            raise parser.fail(f"unexpected {char!r}")
-        else:
-            start = pos
-            while pos < len(text) and text[pos] not in "([<)]>|":
-                pos += 1
-            parts.append([text[start:pos]])
-    size = 1
-    for part in parts:
-        size *= len(part)
-    if size > MAX_EXPANSIONS:
-        raise parser.fail(f"{size} expansions (more than {MAX_EXPANSIONS})")
-    return ["".join(combination) for combination in itertools.product(*parts)], pos
+@cache
+def _parsed(template: str) -> Sentence:
+    try:
+        return parse_sentence(template)
+    except (ParseError, HassilError, AssertionError) as error:  # hassil asserts on empty groups
+        raise TemplateError(f"cannot parse template {template!r}: {error or 'empty group'}") from None
 
 
-def _group(parser: _Parser, pos: int, closer: str) -> tuple[list[str], int]:
-    """Alternatives separated by ``|`` up to ``closer``."""
-    options: list[str] = []
-    while True:
-        alternative, pos = _sequence(parser, pos, closers="|" + closer)
-        options.extend(alternative)
-        if pos >= len(parser.text):
-            raise parser.fail(f"missing {closer!r}")
-        if parser.text[pos] == closer:
-            return options, pos + 1
-        pos += 1  # past "|"
+def _check_rules(template: str, expression: Expression, rules: Mapping[str, Sentence], using: tuple[str, ...]) -> None:
+    """Every ``<rule>`` the expression uses exists and does not (through others) refer to itself."""
+    for name in _rule_names(expression):
+        if name not in rules:
+            raise TemplateError(f"unknown rule <{name}> in template {template!r}")
+        if name in using:
+            raise TemplateError(f"rule <{name}> refers to itself in template {template!r}")
+        _check_rules(template, rules[name].expression, rules, (*using, name))
 
 
-def _rule(parser: _Parser, name: str) -> list[str]:
-    if name not in parser.rules:
-        raise parser.fail(f"unknown rule <{name}>")
-    if parser.depth > 20:
-        raise parser.fail(f"rule <{name}> refers to itself")
-    inner = _Parser(parser.rules[name], parser.rules, parser.depth + 1)
-    options, end = _sequence(inner, 0, closers="")
-    if end != len(inner.text):
-        raise inner.fail(f"unexpected {inner.text[end]!r}")
-    return [f" {option} " for option in options]
+def _rule_names(expression: Expression) -> Iterator[str]:
+    if isinstance(expression, RuleReference):
+        yield expression.rule_name
+    elif isinstance(expression, Group):
+        for item in expression.items:
+            yield from _rule_names(item)

@@ -410,10 +410,12 @@ def test_expand_alternatives_optional_words_and_rules() -> None:
     ]
 
 
-@pytest.mark.parametrize("template", ["(a|b", "a]", "<missing>", "[a|(b]", "<loop>"])
+@pytest.mark.parametrize(
+    "template", ["(a|b", "a]", "<missing>", "[a|(b]", "<loop>", "go <there>", "()", "(a|b|c|d|e|f|g|h|i|j) " * 4]
+)
 def test_expand_refuses_broken_templates(template: str) -> None:
     with pytest.raises(TemplateError):
-        expand(template, {"loop": "<loop>"})
+        expand(template, {"loop": "<loop>", "there": "[over] <back>", "back": "(here|<there>)"})
 
 
 def _source(**intents: list[str]) -> dict[str, Any]:
