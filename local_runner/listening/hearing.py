@@ -1,16 +1,18 @@
 """What to do with what was heard: act on it, ask first, say "Sorry?", or nothing at all.
 
-Each utterance is decoded twice (``local_runner.listening.recognizer``): freely, with the commands'
-language model and general English around it, and strictly, with the command grammar. Both
-readings go through the offline parser. How far they agree is the confidence measure:
+Each utterance is decoded twice (``local_runner.listening.recognizer``): freely, with the
+commands' language model and general English around it, and strictly, with the command grammar.
+Both readings go through the offline parser. How far they agree is the confidence measure:
 
 - the two readings mean the same command: act on it;
+- both readings are a word or two: act on the grammar's (the free reading is weakest on one-word
+  commands: "pause" heard freely as "close");
 - only the free reading is a command the parser is sure of (a paraphrase the grammar has no
   sentence for): act on it;
-- the grammar's sentence is borne out by the free reading (a third of its words were heard
-  freely too, in order), or both readings are a word or two (a one-word command in noise, where
-  the free reading is weakest): act on the grammar's reading, the steadier one in noise;
-- otherwise: "Sorry?" if words were heard, nothing if it was only the room.
+- the grammar's sentence is borne out by the free reading (a third of its meaningful words were
+  heard freely too, in order): act on the grammar's reading, the steadier one in noise;
+- otherwise: "Sorry?" if words were heard, nothing if it was only the room. A word or two that
+  only one of the searches made out of the sound is how noise is heard: nothing.
 
 Commands that end or reset the session, or skip an exercise, need more: both readings must mean
 that command. Heard with doubt, the coach asks first ("Stop the workout?"). Sound that stands
@@ -27,6 +29,7 @@ from local_runner.understanding.text import FUNCTION_WORDS
 
 if TYPE_CHECKING:
     from local_runner.listening.recognizer import Hypotheses
+    from local_runner.understanding.parser import Understander
 
 FALLBACK = "AMAZON.FallbackIntent"
 YES, NO = "AMAZON.YesIntent", "AMAZON.NoIntent"
@@ -87,9 +90,9 @@ def agreement(free: str, grammar: str) -> float:
 
 
 class Judge:
-    """Weighs the two readings of each utterance with the offline parser (``understand(text)``)."""
+    """Weighs the two readings of each utterance with the offline parser."""
 
-    def __init__(self, understander: Any, settings: Settings | None = None) -> None:
+    def __init__(self, understander: Understander, settings: Settings | None = None) -> None:
         self.understander = understander
         self.settings = settings or Settings()
 
@@ -100,6 +103,7 @@ class Judge:
         return understood.intent, understood.to_contract()["slots"], understood.confidence
 
     def judge(self, heard: Hypotheses, above_floor_db: float = 99.0) -> Heard:
+        """The verdict on one utterance's two readings, ``above_floor_db`` over the room's noise."""
         settings = self.settings
         if above_floor_db < settings.above_floor_db or not (heard.free or heard.grammar):
             return Heard(Verdict.NOTHING)
@@ -108,12 +112,13 @@ class Judge:
         if free_intent == grammar_intent != FALLBACK and free_slots == grammar_slots:
             return Heard(Verdict.ACT, heard.grammar, grammar_intent)
         free_words, grammar_words = len(heard.free.split()), len(heard.grammar.split())
-        # A word or two that only one search made out of the sound is how noise is heard.
         lone = not (free_words and grammar_words) and max(free_words, grammar_words) <= settings.short
         short = 0 < free_words <= settings.short and grammar_words <= settings.short
-        if free_intent != FALLBACK and free_confidence >= settings.free_confidence and not lone:
+        if short and grammar_intent != FALLBACK:
+            chosen = Heard(Verdict.ACT, heard.grammar, grammar_intent)
+        elif free_intent != FALLBACK and free_confidence >= settings.free_confidence and not lone:
             chosen = Heard(Verdict.ACT, heard.free, free_intent)
-        elif grammar_intent != FALLBACK and (agreement(heard.free, heard.grammar) >= settings.support or short):
+        elif grammar_intent != FALLBACK and agreement(heard.free, heard.grammar) >= settings.support:
             chosen = Heard(Verdict.ACT, heard.grammar, grammar_intent)
         else:
             verdict = Verdict.SORRY if heard.free and not lone else Verdict.NOTHING
