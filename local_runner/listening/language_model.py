@@ -64,7 +64,7 @@ class LanguageModel:
 
 
 def _words(text: str) -> Sentence:
-    return tuple(re.sub(r"[^a-z' {}]", " ", text.lower()).split())
+    return tuple(re.sub(r"[^a-z' {}_]", " ", text.lower()).split())
 
 
 def command_sentences(model: Mapping[str, Any], fills: int = SLOT_FILLS) -> list[tuple[Sentence, float]]:
