@@ -5,9 +5,10 @@ BIN := $(VENV)/bin
 SAM_VENV ?= .sam-venv
 ARGS ?=
 ENDPOINT ?=
-# System packages: speech for the coach (espeak-ng, aplay); audio checks in the tests (sox).
+# System packages: speech for the coach (espeak-ng, aplay); audio checks in the tests (sox); the
+# voice-input tests' other speech engines (flite, festival and three of its English voices).
 COACH_PACKAGES := espeak-ng libespeak-ng1 alsa-utils
-TEST_PACKAGES := $(COACH_PACKAGES) sox
+TEST_PACKAGES := $(COACH_PACKAGES) sox flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 
 VIRTUAL_ALEXA := tests/virtual_alexa
 
@@ -46,7 +47,8 @@ coach-deps:
 
 ## System packages the tests use (needs root; skipped when present).
 system-deps:
-	@missing=""; for tool in espeak-ng aplay sox; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng aplay sox flite text2wave; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || missing="$$missing festvox-us-slt-hts"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"; \
 		else echo "the tests need$$missing: sudo apt-get install $(TEST_PACKAGES)"; exit 1; fi; \

@@ -1,26 +1,45 @@
-"""Voice-input benchmark: how many spoken commands are understood, and how fast.
+"""Voice-input benchmark: how many spoken commands are understood, how often a session would end
+by mistake, whether noise alone is ever a command, and how fast.
 
-    python benchmarks/bench_listen.py
+    python benchmarks/bench_listen.py            # the held-out test set (about 25 minutes on 2 cores)
+    python benchmarks/bench_listen.py --set tune  # the commands that settings were chosen on
+    python benchmarks/bench_listen.py --full      # every voice in every condition (hours)
+    python benchmarks/bench_listen.py --quick     # the targets only: 2 voices of each engine, clean and pink 15 dB
 
-The commands are tests/data/spoken_commands.toml, synthesized with espeak-ng in the voices of
-tests/support/spoken.py (American voices at several rates, some with a room's hiss; and other accents,
-reported apart because the recogniser's acoustic model is US English). Each recording goes the
-way ``strong-back --listen-from`` takes it: read and resampled, cut into utterances by the voice
-activity detector, decoded, and resolved by the offline parser. A command counts as understood
-when exactly one utterance is heard and it resolves to the right intent and slots.
+Commands: ``tests/data/natural_commands.toml`` (phrased as people say them; the ``test`` part is
+held out: no setting was ever chosen on it) and ``tests/data/spoken_commands.toml`` (phrased
+the way the models list them: "exact"). Voices of three engines (tests/support/spoken.py): espeak-ng,
+flite and festival. Conditions: clean; pink noise or music under the voice at 15 and 10 dB SNR;
+tempo 0.9 and 1.1. By default every clip is heard clean and with pink noise at 15 dB, and each
+of the other conditions takes its turn over the commands. Noise alone (pink and music, as loud
+as under a voice at 15 and 10 dB) is played too: it must never be a command.
 
-The baseline, measured in the same run on the same recordings, is pocketsphinx's general US
-English language model (the n-gram model in its wheel, with its full dictionary) feeding the same
-parser: what you get without the command grammar.
-Targets: at least 90 % understood for the American voices; real-time factor (decoding time over
-the length of the sound) at most 0.1.
+Each clip goes the way ``strong-back --listen`` takes it: cut into utterances against the noise
+floor, decoded twice, judged (``local_runner.listening.hearing``). Understood: the one command meant, acted
+on at once or after its question ("Stop the workout?", a "yes" away); for speech that is no
+command, nothing acted on. Ended by mistake: a stop, cancel or start over acted on at once that
+was not meant.
+
+Baseline, in the same run: pocketsphinx's general US English model (its n-gram model and full
+dictionary, in the wheel) feeding the same parser, acting on whatever it parses, on the clean
+clips of the first voice of each engine.
+
+Real-time factor: CPU seconds of cutting and decoding per second of sound, per process (clips
+are shared among worker processes; CPU time, so that other work on the machine does not count).
+Targets (issue 15): on natural commands nobody tuned on, across engines, clean and 15 dB noise:
+>= 85 % understood, <= 0.5 % ended by mistake, noise never a command, RTF <= 0.1.
 """
 
 from __future__ import annotations
 
+import argparse
+import multiprocessing
+import pickle
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,87 +47,242 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from local_runner.listening.audio_in import read_wav  # noqa: E402
-from local_runner.listening.recognizer import BYTES_PER_SECOND, DECODER_SETTINGS, Recognizer, decode  # noqa: E402
-from local_runner.understanding.parser import understander  # noqa: E402
+from local_runner.listening.endpointing import BYTES_PER_SECOND  # noqa: E402
 from tests.support import spoken  # noqa: E402
 
-ACCURACY_TARGET = 0.90
+UNDERSTOOD_TARGET = 0.85
+MISTAKEN_END_TARGET = 0.005
 RTF_TARGET = 0.10
+TARGET_CONDITIONS = ("clean", "pink 15 dB")
+NOISE_SECONDS = 4.0
+NOISE_SEEDS = 6
 
 
-class Baseline:
-    """pocketsphinx's general English language model, decoding the same utterances."""
+@dataclass(frozen=True)
+class Job:
+    command: spoken.Command
+    speaker: spoken.Speaker
+    condition: spoken.Condition
+    baseline: bool = False
 
-    def __init__(self) -> None:
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    understood: bool
+    ended_by_mistake: bool
+    asked: bool
+    sorry: bool
+    seconds: float
+    cpu: float
+
+
+_worker: dict[str, Any] = {}
+
+
+def _start_worker(cache: str) -> None:
+    from local_runner.listening.hearing import Judge
+    from local_runner.listening.recognizer import Recognizer
+    from local_runner.understanding.parser import understander
+
+    _worker["cache"] = Path(cache)
+    _worker["recognizer"] = Recognizer("en-US")
+    _worker["nlu"] = understander("en-US")
+    _worker["judge"] = Judge(_worker["nlu"])
+
+
+def _baseline() -> Any:
+    if "baseline" not in _worker:
         import pocketsphinx as ps
 
-        self.decoder = ps.Decoder(
+        _worker["baseline"] = ps.Decoder(
             hmm=ps.get_model_path("en-us/en-us"),
             lm=ps.get_model_path("en-us/en-us.lm.bin"),
             dict=ps.get_model_path("en-us/cmudict-en-us.dict"),
             loglevel="FATAL",
         )
-
-    def transcribe(self, pcm: bytes) -> str:
-        return decode(self.decoder, pcm)
+    return _worker["baseline"]
 
 
-Recordings = list[tuple[Path, dict[str, Any]]]
+def _run(job: Job) -> Result:
+    from local_runner.listening.recognizer import decode
+
+    cache: Path = _worker["cache"]
+    recognizer, nlu = _worker["recognizer"], _worker["nlu"]
+    if job.command.phrasing == "noise":
+        kind, snr = job.condition.noise or "pink", job.condition.snr_db
+        wav = spoken.noise_clip(kind, snr, NOISE_SECONDS, int(job.command.say.split()[-1]), cache)
+    else:
+        wav = spoken.clip(job.command.say, job.speaker, job.condition, cache)
+    pcm = read_wav(wav)
+    started = time.process_time()
+    if job.baseline:
+        heard = [decode(_baseline(), utterance.pcm) for utterance in recognizer.segments([pcm])]
+        acted = tuple(nlu.understand(words).to_contract() for words in heard if words)
+        outcome = spoken.Outcome(tuple(act for act in acted if act["intent"] != "AMAZON.FallbackIntent"), (), False)
+    else:
+        outcome = spoken.outcome(pcm, recognizer, _worker["judge"], nlu)
+    cpu = time.process_time() - started
+    command = job.command
+    return Result(
+        job,
+        outcome.understood(command),
+        outcome.ended_by_mistake(command),
+        bool(outcome.asked),
+        outcome.sorry,
+        len(pcm) / BYTES_PER_SECOND,
+        cpu,
+    )
 
 
-def measure(decoder: Any, cutter: Recognizer, nlu: Any, recordings: Recordings) -> dict[str, float]:
-    right = 0
-    seconds = decoding = 0.0
-    for wav, expected in recordings:
-        pcm = read_wav(wav)
-        seconds += len(pcm) / BYTES_PER_SECOND
-        started = time.perf_counter()
-        heard = [decoder.transcribe(utterance.pcm) for utterance in cutter.segments([pcm])]
-        decoding += time.perf_counter() - started
-        understood = [nlu.understand(words).to_contract() for words in heard if words]
-        right += understood == [expected]
-    return {"accuracy": right / len(recordings), "rtf": decoding / seconds, "count": len(recordings)}
-
-
-def recordings(speakers: tuple[spoken.Speaker, ...], folder: Path) -> Recordings:
+def jobs(part: str, full: bool, quick: bool = False) -> list[Job]:
+    """Every clip to hear: each command clean and in pink noise at 15 dB, the other conditions in
+    turn (all of them with ``full``); noise alone; and the baseline's clean clips."""
+    natural, exact = spoken.natural_commands(part), spoken.commands()
+    others = [c for c in spoken.CONDITIONS if c.name not in TARGET_CONDITIONS]
+    targets = [c for c in spoken.CONDITIONS if c.name in TARGET_CONDITIONS]
+    firsts = list({speaker.engine: speaker for speaker in reversed(spoken.VOICES)}.values())
+    if quick:  # the held-out figures only: two voices of each engine, clean and 15 dB pink noise
+        voices = [v for n, v in enumerate(spoken.VOICES) if [o.engine for o in spoken.VOICES[:n]].count(v.engine) < 2]
+        made = [Job(command, speaker, condition) for command in natural for speaker in voices for condition in targets]
+        made += [Job(command, speaker, spoken.CLEAN, baseline=True) for command in natural[::2] for speaker in firsts]
+        return made + _noise_jobs()
     made = []
-    for voice, speaker in enumerate(speakers):
-        for number, command in enumerate(spoken.commands()):
-            wav = spoken.synthesize(command.say, speaker, folder / f"{voice}-{number}.wav")
-            made.append((wav, command.expected()))
+    for number, command in enumerate(natural + exact):
+        # Exact phrasings are the first tests' commands: heard by one voice of each engine (all with --full).
+        speakers = spoken.VOICES if full or command.phrasing != "exact" else firsts
+        for voice, speaker in enumerate(speakers):
+            conditions = targets + (others if full else [others[(number + voice) % len(others)]])
+            made += [Job(command, speaker, condition) for condition in conditions]
+    made += [Job(command, speaker, spoken.CLEAN, baseline=True) for command in natural for speaker in firsts]
+    return made + _noise_jobs()
+
+
+def _noise_jobs() -> list[Job]:
+    made = []
+    for condition in spoken.CONDITIONS:
+        if condition.noise:
+            for seed in range(NOISE_SEEDS):
+                noise = spoken.Command(f"noise {seed}", spoken.NOT_A_COMMAND, phrasing="noise")
+                made.append(Job(noise, spoken.VOICES[0], condition))
     return made
 
 
-def main() -> int:
-    started = time.perf_counter()
-    recognizer = Recognizer("en-US")
-    print(f"start-up (grammar, dictionary, decoder): {time.perf_counter() - started:.2f} s")
-    print(f"grammar: {recognizer.grammar.describe()}; decoder settings {DECODER_SETTINGS}")
-    baseline = Baseline()
+def _share(rows: list[Result], field: str) -> str:
+    return f"{sum(getattr(row, field) for row in rows) / len(rows):6.1%}" if rows else "     -"
+
+
+def table(title: str, rows: list[Result], key: Any) -> None:
+    groups: dict[str, list[Result]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    print(f"\n{title:34} {'understood':>10} {'ended by mistake':>17} {'asked':>6} {'n':>5}")
+    for name in sorted(groups):
+        group = groups[name]
+        mistaken = sum(row.ended_by_mistake for row in group)
+        share = f"{mistaken:>7} ({mistaken / len(group):5.1%})"
+        print(f"{name:34} {_share(group, 'understood'):>10} {share} {_share(group, 'asked'):>6} {len(group):>5}")
+
+
+def typed_and_modelled(natural: list[Result]) -> None:
+    """How many of the natural commands the parser understands typed (what hearing can reach at
+    best), and the spoken figure without the commands whose intent the models do not have yet."""
+    from interaction_models import load_model
+    from local_runner.understanding.parser import understander
+
     nlu = understander("en-US")
-    with tempfile.TemporaryDirectory() as folder:
-        american = recordings(spoken.SPEAKERS, Path(folder))
-        other_folder = Path(folder) / "other"
-        other_folder.mkdir()
-        others = recordings(spoken.OTHER_ACCENTS, other_folder)
-        rows = [
-            ("command grammar, American voices", measure(recognizer, recognizer, nlu, american)),
-            ("baseline general model, American voices", measure(baseline, recognizer, nlu, american)),
-            ("command grammar, other accents", measure(recognizer, recognizer, nlu, others)),
-            ("baseline general model, other accents", measure(baseline, recognizer, nlu, others)),
-        ]
-    print(f"voices: {', '.join(map(str, spoken.SPEAKERS))}; other accents: {', '.join(map(str, spoken.OTHER_ACCENTS))}")
-    print(f"{'':42} {'understood':>10} {'RTF':>6} {'n':>4}")
-    for name, row in rows:
-        print(f"{name:42} {row['accuracy']:>9.1%} {row['rtf']:>6.3f} {row['count']:>4.0f}")
-    ours, base = rows[0][1], rows[1][1]
-    gain = ours["accuracy"] / base["accuracy"] if base["accuracy"] else float("inf")
-    print(f"accuracy vs baseline: {gain:.2f}x; speed vs baseline: {base['rtf'] / ours['rtf']:.2f}x")
-    met = ours["accuracy"] >= ACCURACY_TARGET and ours["rtf"] <= RTF_TARGET
+    commands = {r.job.command.say: r.job.command for r in natural}
+    typed = 0
+    for command in commands.values():
+        understood = nlu.understand(command.say).to_contract()
+        if command.intent == spoken.NOT_A_COMMAND:
+            typed += understood["intent"] == "AMAZON.FallbackIntent"
+        else:
+            typed += command.is_right(understood)
+    print(f"\ntyped instead of spoken, the parser understands {typed} of the {len(commands)} natural commands")
+    modelled = {intent["name"] for intent in load_model("en-US")["intents"]} | {"LaunchRequest", spoken.NOT_A_COMMAND}
+    lacking = sorted({c.intent for c in commands.values()} - modelled)
+    if lacking:
+        kept = [r for r in natural if r.job.command.intent in modelled and r.job.condition.name in TARGET_CONDITIONS]
+        left_out = sum(c.intent in lacking for c in commands.values())
+        print(
+            f"the models have no {', '.join(lacking)} yet ({left_out} commands): without them, understood "
+            f"{_share(kept, 'understood').strip()} (clean and 15 dB pink noise)"
+        )
+
+
+def report(results: list[Result], part: str, took: float) -> None:
+    ours = [r for r in results if not r.job.baseline and r.job.command.phrasing != "noise"]
+    base = [r for r in results if r.job.baseline]
+    noise = [r for r in results if r.job.command.phrasing == "noise"]
+    natural = [r for r in ours if r.job.command.phrasing != "exact"]
+    kind = "held out: never tuned on" if part == "test" else "settings were chosen on it"
+    print(f"set: {part} ({kind}); {len(results)} clips in {took / 60:.1f} min")
+    table("by engine (natural commands)", natural, lambda r: r.job.speaker.engine)
+    table("by voice (natural commands)", natural, lambda r: str(r.job.speaker))
+    table("by condition (natural commands)", natural, lambda r: r.job.condition.name)
+    table("by phrasing (all conditions)", ours, lambda r: r.job.command.phrasing)
+    table("by intent meant (natural commands)", natural, lambda r: r.job.command.intent)
+    heard = [r for r in noise if not r.understood]
+    kinds = f"pink and music at 15 and 10 dB, {NOISE_SECONDS:g} s each"
+    print(f"\nnoise alone: {len(heard)} of {len(noise)} clips heard as a command ({kinds})")
+    rtf = sum(r.cpu for r in ours) / sum(r.seconds for r in ours)
+    base_rtf = sum(r.cpu for r in base) / sum(r.seconds for r in base) if base else float("nan")
+    speakers = {b.job.speaker for b in base}
+    same = [r for r in natural if r.job.condition.name == "clean" and r.job.speaker in speakers]
     print(
-        f"targets: understood >= {ACCURACY_TARGET:.0%} (American voices), RTF <= {RTF_TARGET}: "
-        f"{'met' if met else 'NOT met'}"
+        f"\nbaseline (general model, natural commands, clean, {len(base)} clips): understood "
+        f"{_share(base, 'understood').strip()}, ended by mistake {sum(r.ended_by_mistake for r in base)}; "
+        f"ours on the same clips: {_share(same, 'understood').strip()}"
     )
+    print(f"real-time factor (CPU): ours {rtf:.3f}, baseline {base_rtf:.3f} ({base_rtf / rtf:.1f}x ours)")
+    typed_and_modelled(natural)
+    target = [r for r in natural if r.job.condition.name in TARGET_CONDITIONS]
+    share = sum(r.understood for r in target) / len(target)
+    mistaken = sum(r.ended_by_mistake for r in natural) / len(natural)
+    print(f"\ntargets on natural commands ({part} set), clean and 15 dB pink noise, all engines:")
+    met = "met" if share >= UNDERSTOOD_TARGET else "NOT met"
+    print(f"  understood {share:.1%} (target >= {UNDERSTOOD_TARGET:.0%}): {met}")
+    print(
+        f"  ended by mistake {mistaken:.2%} of all natural clips (target <= {MISTAKEN_END_TARGET:.1%}): "
+        f"{'met' if mistaken <= MISTAKEN_END_TARGET else 'NOT met'}"
+    )
+    print(f"  noise alone never a command: {'met' if not heard else 'NOT met'}")
+    print(f"  RTF {rtf:.3f} (target <= {RTF_TARGET}): {'met' if rtf <= RTF_TARGET else 'NOT met'}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=("test", "tune"), default="test")
+    parser.add_argument("--full", action="store_true", help="every voice in every condition")
+    parser.add_argument("--quick", action="store_true", help="two voices of each engine, clean and 15 dB pink noise")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cache", help="folder to keep the clips in (default: a temporary one)")
+    parser.add_argument("--save", help="keep the results in this file (pickle), to --report them again")
+    parser.add_argument("--report", help="print the results kept in this file, hearing nothing")
+    args = parser.parse_args()
+    if args.report:
+        with Path(args.report).open("rb") as kept:
+            part, took, results = pickle.load(kept)
+        report(results, part, took)
+        return 0
+    missing = [why for engine in spoken.ENGINES if (why := spoken.engine_missing(engine))]
+    if missing:
+        print(f"bench_listen: install {', '.join(missing)} (make system-deps)", file=sys.stderr)
+        return 1
+    todo = jobs(args.set, args.full, args.quick)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as temporary:
+        cache = args.cache or temporary
+        Path(cache).mkdir(parents=True, exist_ok=True)
+        spoken.music(Path(cache))
+        with multiprocessing.Pool(args.workers, _start_worker, (cache,)) as pool:
+            results = pool.map(_run, todo, chunksize=8)
+    took = time.perf_counter() - started
+    if args.save:
+        with Path(args.save).open("wb") as out:
+            pickle.dump((args.set, took, results), out)
+    report(results, args.set, took)
     return 0
 
 

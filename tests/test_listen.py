@@ -20,6 +20,7 @@ from interaction_models import LOCALES, load_model
 from local_runner.coaching.clock import Inbox
 from local_runner.listening.audio_in import AudioInputError, Microphone, read_wav
 from local_runner.listening.grammar import Grammar, command_grammar, slot_phrases
+from local_runner.listening.hearing import Judge, Verdict
 from local_runner.listening.listener import MicrophoneListener, SpokenCommands
 from local_runner.listening.recognizer import EXTRA_PRONUNCIATIONS, Recognizer, pronunciations, read_dictionary
 from local_runner.understanding.parser import understander
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 STRONG_BACK = [sys.executable, "-m", "local_runner"]
-ACCURACY_TARGET = 0.90
+ACCURACY_TARGET = 0.65  # of the tune set's clips here (3 engines, noise; about 0.78 measured): see bench_listen
 
 
 # ----- the grammar -----------------------------------------------------------------------------
@@ -127,37 +128,86 @@ def nlu() -> object:
     return understander("en-US")
 
 
+@pytest.fixture(scope="module")
+def judge(nlu: object) -> Judge:
+    return Judge(nlu)
+
+
+@pytest.fixture(scope="session")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder of synthesized clips for the whole session: each clip is made once."""
+    return tmp_path_factory.mktemp("spoken-clips")
+
+
 def heard(recognizer: Recognizer, nlu: object, wav: Path) -> list[dict[str, object]]:
-    """What the coach understands from a WAV file: one contract dict per utterance, as --listen-from does."""
+    """What the coach acts on in a WAV file: one contract dict per command, as --listen-from does."""
     commands: list[dict[str, object]] = []
+    spoken_commands = SpokenCommands(recognizer, nlu, lambda words: None)
     for utterance in recognizer.segments([read_wav(wav)]):
-        words = recognizer.transcribe(utterance.pcm)
+        words = spoken_commands.command(utterance)
         if words:
             commands.append(nlu.understand(words).to_contract())  # type: ignore[attr-defined]
     return commands
 
 
-@pytest.mark.slow
-def test_spoken_commands_are_understood_by_different_voices(
-    recognizer: Recognizer, nlu: object, tmp_path: Path
-) -> None:
+def need_engines() -> list[str]:
+    """The speech engines here; in CI every one must be (``.ci/run`` installs them)."""
     need_espeak()
+    missing = [why for engine in spoken.ENGINES if (why := spoken.engine_missing(engine))]
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"{', '.join(missing)} missing: .ci/run installs them")
+    return [engine for engine in spoken.ENGINES if spoken.engine_missing(engine) is None]
+
+
+# A representative share of the tune set and the exact phrasings, for every run; the benchmark
+# hears all of them, and the held-out test set, in every voice and condition.
+TEST_VOICES = (spoken.VOICES[0], spoken.VOICES[4], spoken.VOICES[6])  # espeak-ng en-us, flite slt, festival kal
+TEST_CONDITIONS = (spoken.CLEAN, spoken.CONDITIONS[1], spoken.CONDITIONS[3])  # clean, pink 15 dB, music 15 dB
+SHARE = 4  # every fourth command for each voice (about 75 clips)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # about a minute on an idle machine; much more when others share its 2 cores
+def test_commands_said_naturally_are_understood_by_voices_of_three_engines_in_noise(
+    recognizer: Recognizer, nlu: object, judge: Judge, clips: Path
+) -> None:
+    engines = need_engines()
+    natural = spoken.natural_commands("tune")
+    exact = spoken.commands()
     results: dict[str, list[bool]] = defaultdict(list)
-    misses = []
-    for speaker in spoken.SPEAKERS:
-        for number, command in enumerate(spoken.commands()):
-            wav = spoken.synthesize(command.say, speaker, tmp_path / f"{number}.wav")
-            got = heard(recognizer, nlu, wav)
-            right = got == [command.expected()]
-            results[str(speaker)].append(right)
+    misses, mistaken = [], []
+    for voice, speaker in enumerate(TEST_VOICES):
+        if speaker.engine not in engines:
+            continue
+        for number, command in enumerate(natural + exact):
+            if (number + voice) % SHARE:
+                continue  # a share of them, in turn, to keep the run short
+            condition = TEST_CONDITIONS[(number // SHARE) % len(TEST_CONDITIONS)]
+            outcome = spoken.outcome(
+                read_wav(spoken.clip(command.say, speaker, condition, clips)), recognizer, judge, nlu
+            )
+            right = outcome.understood(command)
+            results[f"{speaker.engine}, {command.phrasing}"].append(right)
             if not right:
-                misses.append(f"{speaker}: {command.say!r} -> {got}")
+                misses.append(f"{speaker}, {condition.name}: {command.say!r} -> {outcome}")
+            if outcome.ended_by_mistake(command):
+                mistaken.append(f"{speaker}, {condition.name}: {command.say!r} -> {outcome.acted}")
     every = [right for rows in results.values() for right in rows]
     accuracy = sum(every) / len(every)
-    assert len(every) >= 100
-    assert accuracy >= ACCURACY_TARGET, f"{accuracy:.1%} understood; missed:\n" + "\n".join(misses)
-    for speaker, rows in results.items():
-        assert sum(rows) / len(rows) >= 0.8, f"{speaker}: only {sum(rows)}/{len(rows)}"
+    summary = ", ".join(f"{name} {sum(rows)}/{len(rows)}" for name, rows in sorted(results.items()))
+    assert not mistaken, "a session would have ended by mistake:\n" + "\n".join(mistaken)
+    assert accuracy >= ACCURACY_TARGET, f"{accuracy:.1%} understood ({summary}); missed:\n" + "\n".join(misses)
+
+
+@pytest.mark.slow
+def test_noise_alone_is_never_a_command(recognizer: Recognizer, nlu: object, judge: Judge, clips: Path) -> None:
+    need_espeak()
+    for condition in spoken.CONDITIONS:
+        if condition.noise:
+            for seed in range(2):
+                wav = spoken.noise_clip(condition.noise, condition.snr_db, 4.0, seed, clips)
+                outcome = spoken.outcome(read_wav(wav), recognizer, judge, nlu)
+                assert not outcome.acted and not outcome.asked, f"{condition.name}: {outcome}"
 
 
 @pytest.mark.slow
@@ -175,6 +225,15 @@ def test_silence_and_hiss_are_not_commands(recognizer: Recognizer) -> None:
     assert list(recognizer.segments([bytes(16000 * 2 * 3)])) == []
     hiss = tmp_hiss(seconds=3, level=40)
     assert list(recognizer.segments([hiss])) == []
+
+
+def test_a_burst_of_noise_in_a_quiet_room_is_not_a_command(recognizer: Recognizer, judge: Judge) -> None:
+    quiet = tmp_hiss(seconds=2, level=30)
+    noise = array.array("h", (max(-32768, min(32767, round(6000 * v))) for v in spoken.pink_noise(8000, seed=4)))
+    stream = quiet + noise.tobytes() + quiet  # half a second of loud pink noise between quiet
+    for utterance in recognizer.segments([stream]):
+        verdict = judge.judge(recognizer.hear(utterance.pcm), utterance.above_floor_db)
+        assert verdict.verdict not in (Verdict.ACT, Verdict.CONFIRM), verdict
 
 
 def tmp_hiss(seconds: float, level: float) -> bytes:
@@ -243,7 +302,8 @@ def listen_to(pcm: bytes, recognizer: Recognizer, nlu: object, talking: bool) ->
     commands = SpokenCommands(recognizer, nlu, unclear.append)
     listener = MicrophoneListener(microphone, recognizer, commands, inbox, lambda: talking)  # type: ignore[arg-type]
     listener.start()
-    listener._thread.join(timeout=30)
+    listener._thread.join(timeout=120)
+    assert not listener._thread.is_alive(), "the listener did not finish the recording"
     lines = []
     while (typed := inbox.take(timeout=0)) is not None:
         lines.append(str(typed.text))

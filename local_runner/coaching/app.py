@@ -336,9 +336,12 @@ def spoken_script(options: CoachOptions, understanding: Understander) -> list[st
     def unclear(words: str) -> None:
         print(messages.not_a_command(words), file=sys.stderr)
 
+    def answer(text: str) -> None:
+        print(messages.coach_answered(text), file=sys.stderr)
+
     try:
         recognizer = Recognizer(options.voice.locale)
-        commands = SpokenCommands(recognizer, understanding, unclear)
+        commands = SpokenCommands(recognizer, understanding, unclear, answer, options.voice.locale)
         return commands_in_file(Path(str(options.listen_from)), recognizer, commands)
     except (RecognizerError, AudioInputError) as error:
         raise ValueError(str(error)) from None
@@ -368,7 +371,15 @@ def start_listening(
         microphone.close()
         screen.notice(messages.listening_off(str(error), typing))
         return None
-    commands = SpokenCommands(recognizer, understanding, lambda words: screen.info(messages.not_a_command(words)))
+
+    def answer(text: str) -> None:
+        screen.info(text)
+        speech.say(text)
+
+    def unclear(words: str) -> None:
+        screen.info(messages.not_a_command(words))
+
+    commands = SpokenCommands(recognizer, understanding, unclear, answer, options.voice.locale)
     talking = getattr(speech, "talking", None)
     screen.info(messages.LISTENING)
     return MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False))

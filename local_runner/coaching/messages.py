@@ -74,6 +74,10 @@ def not_a_command(words: str) -> str:
     return f"(Heard something that isn't a command{heard}; say it again, or type it.)"
 
 
+def coach_answered(text: str) -> str:
+    return f"(The coach answered: {text})"
+
+
 def listening_off(reason: str, typing: bool) -> str:
     then = "Type your commands instead." if typing else "Pipe or type your commands instead."
     return f"Voice input is off: {reason}. {then}"

@@ -1,8 +1,10 @@
 """Spoken commands for the coach: ``--listen`` (the microphone) and ``--listen-from FILE`` (a WAV).
 
 What is heard goes into the same ``Inbox`` as typed lines, as the words recognised, so the coach
-treats "pause" said during a plank exactly as "pause" typed. Sound that is not a command (a cough,
-a word the grammar does not know) is dropped with a short note rather than sent to the skill.
+treats "pause" said during a plank exactly as "pause" typed. ``local_runner.listening.hearing`` decides what
+an utterance is worth: speech that is no command the coach is sure of gets a spoken "Sorry?" and
+is sent nowhere; the room's own noise gets nothing; a command that would end, reset or skip,
+heard with doubt, is asked about first ("Stop the workout?") and sent only on a "yes".
 
 The coach does not listen to itself: while its own voice is playing, the microphone's sound is
 replaced by silence (and for a moment after, for the room's echo), so "Next up, the plank" from
@@ -23,27 +25,67 @@ if TYPE_CHECKING:
 
     from local_runner.coaching.clock import Inbox
     from local_runner.listening.audio_in import Microphone
+    from local_runner.listening.endpointing import Utterance
+    from local_runner.listening.hearing import Heard
     from local_runner.listening.recognizer import Recognizer
     from local_runner.understanding.parser import Understander
 
-FALLBACK = "AMAZON.FallbackIntent"
 ECHO_TAIL_SECONDS = 0.3  # the room still rings this long after the coach stops talking
+CONFIRM_SECONDS = 10.0  # how long a "Stop the workout?" waits for its yes
+QUESTIONS = {
+    "AMAZON.StopIntent": "listen.confirm.stop",
+    "AMAZON.CancelIntent": "listen.confirm.stop",
+    "AMAZON.StartOverIntent": "listen.confirm.start_over",
+    "SkipExerciseIntent": "listen.confirm.skip",
+}
 
 
 class SpokenCommands:
-    """An utterance's audio to the command said, or None (with ``on_unclear`` told) if none."""
+    """An utterance to the command to send the coach, or None.
 
-    def __init__(self, recognizer: Recognizer, understander: Understander, on_unclear: Callable[[str], None]) -> None:
+    ``on_unclear(words)`` is told of speech that was no command (for a note on screen), and
+    ``say(text)`` speaks the coach's short answers: "Sorry?", and the question before a command
+    that ends the session when it was heard with doubt.
+    """
+
+    def __init__(
+        self,
+        recognizer: Recognizer,
+        understander: Understander,
+        on_unclear: Callable[[str], None],
+        say: Callable[[str], None] | None = None,
+        locale: str = "en-US",
+    ) -> None:
+        from local_runner.listening.hearing import Judge
+        from skill.dialog import dialog_for
+
         self.recognizer = recognizer
-        self.understander = understander
+        self.judge = Judge(understander)
         self.on_unclear = on_unclear
+        self.say = say or (lambda text: None)
+        self.dialog = dialog_for(locale)
+        self._asked: tuple[Heard, float] | None = None  # a question waiting for its yes, and when
 
-    def command(self, pcm: bytes) -> str | None:
-        words = self.recognizer.transcribe(pcm)
-        if not words or self.understander.understand(words).intent == FALLBACK:
-            self.on_unclear(words)
-            return None
-        return words
+    def command(self, utterance: Utterance) -> str | None:
+        from local_runner.listening.hearing import NO, YES, Verdict
+
+        heard = self.judge.judge(self.recognizer.hear(utterance.pcm), utterance.above_floor_db)
+        asked, self._asked = self._asked, None
+        if asked is not None and utterance.start - asked[1] <= CONFIRM_SECONDS:
+            if heard.verdict is Verdict.ACT and heard.intent == YES:
+                return asked[0].words
+            if heard.verdict is Verdict.ACT and heard.intent == NO:
+                self.say(self.dialog.text("listen.carry_on"))
+                return None
+        if heard.verdict is Verdict.ACT:
+            return heard.words
+        if heard.verdict is Verdict.CONFIRM:
+            self._asked = (heard, utterance.end)
+            self.say(self.dialog.text(QUESTIONS[heard.intent]))
+        elif heard.verdict is Verdict.SORRY:
+            self.on_unclear(heard.words)
+            self.say(self.dialog.text("listen.sorry"))
+        return None
 
 
 def commands_in_file(path: Path, recognizer: Recognizer, commands: SpokenCommands) -> list[str]:
@@ -51,7 +93,7 @@ def commands_in_file(path: Path, recognizer: Recognizer, commands: SpokenCommand
     from local_runner.listening.audio_in import read_wav
 
     pcm = read_wav(path)
-    return [text for utterance in recognizer.segments([pcm]) if (text := commands.command(utterance.pcm))]
+    return [text for utterance in recognizer.segments([pcm]) if (text := commands.command(utterance))]
 
 
 def script_stream(lines: list[str]) -> io.StringIO:
@@ -90,7 +132,7 @@ class MicrophoneListener:
         for utterance in self.recognizer.segments(self._sound()):
             if self._stop.is_set():
                 return
-            text = self.commands.command(utterance.pcm)
+            text = self.commands.command(utterance)
             if text is not None:
                 self.inbox.put(text)
 

@@ -1,16 +1,23 @@
 """Offline recognition of spoken commands with pocketsphinx and its bundled US English model.
 
-``Recognizer`` decodes 16 kHz, 16-bit mono PCM against the command grammar
-(``local_runner.listening.grammar``), so it only ever hears word sequences the interaction models
-contain; ``segments`` cuts a stream of audio into utterances with pocketsphinx's voice activity
-detector. The pronunciation dictionary is the wheel's CMU dictionary, cut down to the grammar's
-words, plus ``pronunciations.dict`` for the words it lacks ("glute", "deadlift", "pulldown").
+``Recognizer`` decodes each utterance (16 kHz, 16-bit mono PCM) twice, with two searches over one
+acoustic model and dictionary:
+
+- ``free``: the statistical language model of the commands (``local_runner.listening.language_model``), with
+  general English words around them, so paraphrases and speech that is no command are heard as
+  they were said;
+- ``grammar``: the command grammar (``local_runner.listening.grammar``), which hears only word
+  sequences the interaction models contain.
+
+``local_runner.listening.hearing`` weighs the two. ``segments`` cuts a stream of audio into utterances
+(``local_runner.listening.endpointing``). The pronunciation dictionary is the wheel's CMU dictionary, cut
+down to the words of both, plus ``pronunciations.dict`` for the words it lacks ("glute",
+"deadlift", "pulldown").
 """
 
 from __future__ import annotations
 
 import array
-import os
 import random
 import re
 import sys
@@ -19,23 +26,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local_runner.listening.endpointing import ENDPOINTER_SETTINGS, SAMPLE_RATE, Utterance, segments
 from local_runner.listening.grammar import Grammar, command_grammar
+from local_runner.listening.language_model import LanguageModel, command_language_model
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
-SAMPLE_RATE = 16000
-BYTES_PER_SECOND = SAMPLE_RATE * 2
 EXTRA_PRONUNCIATIONS = Path(__file__).with_name("pronunciations.dict")
 # Tuned with benchmarks/bench_listen.py on synthesized voices with noise. A language weight below
 # the default 6.5 lets the sound, not the grammar's branching, choose between long and short
 # commands; no second lattice pass (it costs time and found nothing better).
 DECODER_SETTINGS: dict[str, Any] = {"lw": 4.0, "bestpath": False, "loglevel": "FATAL"}
-# Speech begins once 3/4 of the detector's 0.3 s window sounds like speech (default 0.9), so a short
-# word before a pause ("next ... exercise") is not lost.
-ENDPOINTER_SETTINGS: dict[str, Any] = {"ratio": 0.75}
-UTTERANCE_MARGINS = (0.15, 0.05)  # seconds of sound kept before and after the detected speech
+# The free search: pocketsphinx's usual language weight for n-gram models, and wider beams (chosen
+# on the tune set: more of "ten minutes" survives the early pruning, at little cost).
+FREE_SETTINGS: dict[str, Any] = {"lw": 6.5, "beam": 1e-60, "wbeam": 1e-40, "pbeam": 1e-60}
+FREE = "free"  # the search with the commands' language model: paraphrases allowed
+GRAMMAR = "grammar"  # the search with the command grammar: the models' sentences only
 INSTALL_HINT = "pip install 'pocketsphinx>=5,<6' (make coach installs it)"
 
 
@@ -62,15 +70,6 @@ def with_noise_floor(pcm: bytes) -> bytes:
 
 class RecognizerError(StrongBackError):
     """Speech recognition can't start; the message says why, for the person."""
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """A stretch of speech cut from a stream: where it was, in seconds, and its audio."""
-
-    start: float
-    end: float
-    pcm: bytes
 
 
 def _pocketsphinx() -> Any:
@@ -128,93 +127,77 @@ def decode(decoder: Any, pcm: bytes) -> str:
     """The words a pocketsphinx decoder hears in one utterance, with the noise floor mixed in."""
     if len(pcm) < 2:
         return ""
-    decoder.start_utt()
+    try:
+        decoder.start_utt()
+    except RuntimeError:  # an utterance left open by a decode cut short: close it and begin again
+        decoder.end_utt()
+        decoder.start_utt()
     decoder.process_raw(with_noise_floor(pcm), full_utt=True)
     decoder.end_utt()
     hypothesis = decoder.hyp()
     return hypothesis.hypstr.strip() if hypothesis is not None else ""
 
 
-class Recognizer:
-    """Spoken commands to words, offline: ``transcribe`` an utterance, ``segments`` a stream."""
+@dataclass(frozen=True)
+class Hypotheses:
+    """What each search heard in one utterance ("" for nothing)."""
 
-    def __init__(self, locale: str = "en-US", grammar: Grammar | None = None, **settings: Any) -> None:
+    free: str
+    grammar: str
+
+
+class Recognizer:
+    """Spoken commands to words, offline: ``hear`` an utterance, ``segments`` a stream."""
+
+    def __init__(
+        self,
+        locale: str = "en-US",
+        grammar: Grammar | None = None,
+        language_model: LanguageModel | None = None,
+        **settings: Any,
+    ) -> None:
         ps = _pocketsphinx()
         self.grammar = grammar or command_grammar(locale)
-        text = _dictionary_text(pronunciations(self.grammar.words))
-        handle, dictionary = tempfile.mkstemp(prefix="strong-back-", suffix=".dict")
+        self.language_model = language_model or command_language_model(locale)
+        text = _dictionary_text(pronunciations(self.grammar.words | self.language_model.words))
+        folder = tempfile.mkdtemp(prefix="strong-back-")
+        dictionary, arpa = Path(folder, "words.dict"), Path(folder, "commands.arpa")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
+            dictionary.write_text(text, encoding="utf-8")
+            arpa.write_text(self.language_model.arpa, encoding="utf-8")
             config = {**DECODER_SETTINGS, **settings}
-            self.decoder = ps.Decoder(hmm=ps.get_model_path("en-us/en-us"), dict=dictionary, lm=None, **config)
+            self.decoder = ps.Decoder(hmm=ps.get_model_path("en-us/en-us"), dict=str(dictionary), lm=None, **config)
+            usual = {key: self.decoder.config[key] for key in FREE_SETTINGS}
+            self._configure(FREE_SETTINGS)  # a search takes the settings in force when it is added
+            self.decoder.add_lm_file(FREE, str(arpa))
+            self._configure(usual)
         except (RuntimeError, ValueError, OSError) as error:
             raise RecognizerError(f"pocketsphinx could not start ({error})") from None
         finally:
-            Path(dictionary).unlink()
-        fsg = self.decoder.create_fsg("commands", self.grammar.start, self.grammar.final, self.grammar.transitions)
-        self.decoder.add_fsg("commands", fsg)
-        self.decoder.activate_search("commands")
+            dictionary.unlink(missing_ok=True)
+            arpa.unlink(missing_ok=True)
+            Path(folder).rmdir()
+        fsg = self.decoder.create_fsg(GRAMMAR, self.grammar.start, self.grammar.final, self.grammar.transitions)
+        self.decoder.add_fsg(GRAMMAR, fsg)
+        self.decoder.activate_search(GRAMMAR)
+        self._search = GRAMMAR
         self._endpointer_class = ps.Endpointer
 
-    def transcribe(self, pcm: bytes) -> str:
-        """The words of one utterance (16 kHz 16-bit mono PCM); "" when nothing fits the grammar."""
+    def _configure(self, settings: dict[str, Any]) -> None:
+        for key, value in settings.items():
+            self.decoder.config[key] = value
+
+    def transcribe(self, pcm: bytes, search: str = GRAMMAR) -> str:
+        """The words of one utterance (16 kHz 16-bit mono PCM) as ``search`` hears them; "" for none."""
+        if self._search != search:
+            self.decoder.activate_search(search)
+            self._search = search
         return decode(self.decoder, pcm)
 
+    def hear(self, pcm: bytes) -> Hypotheses:
+        """What both searches hear in one utterance."""
+        return Hypotheses(self.transcribe(pcm, FREE), self.transcribe(pcm, GRAMMAR))
+
     def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
-        """Utterances found in a stream of PCM chunks of any size, as each one ends.
-
-        The voice activity detector decides a little after speech has begun, so each utterance is
-        cut from the raw stream with a margin before and after: the first consonant of "start" or
-        "skip" is what tells them apart from "art" or "kip".
-        """
-        endpointer = self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
-        size = endpointer.frame_bytes
-        # The detector looks back over its window before it says speech began: keep that much too.
-        before = int((UTTERANCE_MARGINS[0] + 2 * endpointer.DEFAULT_WINDOW) * SAMPLE_RATE) * 2
-        pending = b""
-        sound = _Sound()
-        speaking = False
-        began = 0.0
-        for chunk in chunks:
-            pending += chunk
-            while len(pending) >= size:
-                frame, pending = pending[:size], pending[size:]
-                sound.add(frame)
-                endpointer.process(frame)
-                if endpointer.in_speech and not speaking:
-                    began = endpointer.speech_start
-                elif speaking and not endpointer.in_speech:
-                    yield sound.cut(began, endpointer.speech_end)
-                speaking = endpointer.in_speech
-                if not speaking:
-                    sound.keep_last(before)
-        sound.add(pending)
-        endpointer.end_stream(pending.ljust(size, b"\0") if pending else b"\0" * size)
-        if speaking:
-            yield sound.cut(began, max(endpointer.speech_end, sound.end))
-
-
-class _Sound:
-    """The recent stretch of a stream, to cut utterances from by stream time."""
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.start = 0.0  # stream time of data[0], in seconds
-
-    @property
-    def end(self) -> float:
-        return self.start + len(self.data) / BYTES_PER_SECOND
-
-    def add(self, pcm: bytes) -> None:
-        self.data += pcm
-
-    def keep_last(self, size: int) -> None:
-        if len(self.data) > size:
-            self.start += (len(self.data) - size) / BYTES_PER_SECOND
-            del self.data[: len(self.data) - size]
-
-    def cut(self, start: float, end: float) -> Utterance:
-        first = max(0, int((start - UTTERANCE_MARGINS[0] - self.start) * SAMPLE_RATE)) * 2
-        last = max(first, int((end + UTTERANCE_MARGINS[1] - self.start) * SAMPLE_RATE)) * 2
-        return Utterance(start, end, bytes(self.data[first:last]))
+        """Utterances found in a stream of PCM chunks of any size, as each one ends."""
+        yield from segments(self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS), chunks)
