@@ -4,7 +4,7 @@
 save-and-merge loop); ``sqlite`` and ``dynamodb`` are the backends. ``store_from_settings``
 chooses, as the contract says: ``WORKOUT_TABLE`` set means DynamoDB (``DYNAMODB_ENDPOINT_URL``
 for a local DynamoDB-compatible endpoint); unset means SQLite at ``STRONG_BACK_DB``. The
-DynamoDB backend is imported only on that path, so the laptop coach never imports boto3.
+DynamoDB backend is imported only on that path, so the laptop coach never imports botocore.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ def require_table_on_lambda(settings: Settings) -> None:
         )
 
 
-def dynamodb_store(table: str, endpoint_url: str | None = None, resource: Any = None) -> ProgressStore:
-    """Progress in DynamoDB ``table``, over ``resource`` or boto3 resources (one per thread) made here."""
-    from skill.storage.dynamodb import DynamoDBStore, make_resource  # boto3: only on this path
+def dynamodb_store(table: str, endpoint_url: str | None = None, clients: Any = None) -> ProgressStore:
+    """Progress in DynamoDB ``table``, over ``clients`` or botocore clients (one per thread) made here."""
+    from skill.storage.dynamodb import DynamoDBStore, make_client  # botocore: only on this path
 
-    return DynamoDBStore(table, resource if resource is not None else make_resource(endpoint_url), merge_attributes)
+    return DynamoDBStore(table, clients if clients is not None else make_client(endpoint_url), merge_attributes)
 
 
 def sqlite_store(path: Any) -> SQLiteStore:

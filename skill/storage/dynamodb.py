@@ -1,6 +1,6 @@
 """Progress in DynamoDB: conditional writes, a time budget per call and JSON-safe numbers.
 
-Imported only when ``WORKOUT_TABLE`` is set: it imports boto3, which the laptop coach never needs.
+Imported only when ``WORKOUT_TABLE`` is set: it imports botocore, which the laptop coach never needs.
 
 One item per person, in the layout ask-sdk's ``DynamoDbAdapter`` uses by default, so tables it
 wrote stay readable: ``{"id": <user id>, "attributes": <document>, "revision": <n>}``. The document
@@ -32,8 +32,7 @@ import threading
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from boto3.dynamodb.types import TypeDeserializer
+import botocore.session
 from botocore.config import Config
 from botocore.exceptions import ClientError, HTTPClientError, NoRegionError
 from botocore.exceptions import ConnectionError as BotoConnectionError
@@ -65,8 +64,12 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def make_resource(endpoint_url: str | None = None) -> PerThreadResource:
-    """DynamoDB resources with short timeouts and no botocore retries, one per thread; the first made now."""
+def make_client(endpoint_url: str | None = None) -> PerThreadClient:
+    """DynamoDB clients with short timeouts and no botocore retries, one per thread; the first made now.
+
+    botocore's low-level client, not a boto3 resource: the skill makes three kinds of call on one
+    table, and a client is made in half the time of a resource, without importing boto3 (and the S3
+    transfer code it brings) on a Lambda's cold start."""
     config = Config(
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
@@ -74,10 +77,12 @@ def make_resource(endpoint_url: str | None = None) -> PerThreadResource:
     )
 
     def make() -> Any:
-        return boto3.session.Session().resource("dynamodb", endpoint_url=endpoint_url or None, config=config)
+        return botocore.session.get_session().create_client(
+            "dynamodb", endpoint_url=endpoint_url or None, config=config
+        )
 
     try:
-        return PerThreadResource(make)
+        return PerThreadClient(make)
     except NoRegionError:
         raise ConfigurationError(
             "WORKOUT_TABLE is set but no AWS region is configured: set AWS_REGION (Lambda sets it for you)."
@@ -89,31 +94,24 @@ def make_resource(endpoint_url: str | None = None) -> PerThreadResource:
         ) from None
 
 
-class PerThreadResource:
-    """A boto3 DynamoDB resource for each thread that uses it, each in its own boto3 session.
+class PerThreadClient:
+    """A DynamoDB client for each thread that uses it, each from its own botocore session.
 
-    boto3's sessions and resources are not thread-safe (its guide says: one per thread), and the
-    web endpoint answers several requests at once on threads of one process. The resource is made
-    on a thread's first call and kept for that thread, and so are its Table objects (making one
-    costs more than a millisecond, twice a request); only ``Table`` is offered.
+    botocore's sessions are not thread-safe, and the web endpoint answers several requests at once
+    on threads of one process. The client is made on a thread's first call and kept for that thread.
     """
 
     def __init__(self, make: Callable[[], Any]) -> None:
         self._make = make
         self._local = threading.local()
-        self._local.resource = make()  # now: a missing region is a start-up error, not a request's
+        self._local.client = make()  # now: a missing region is a start-up error, not a request's
 
-    def Table(self, name: str) -> Any:  # boto3's name for it
-        tables: dict[str, Any] | None = getattr(self._local, "tables", None)
-        if tables is None:
-            tables = self._local.tables = {}
-        table = tables.get(name)
-        if table is None:
-            resource = getattr(self._local, "resource", None)
-            if resource is None:
-                resource = self._local.resource = self._make()
-            table = tables[name] = resource.Table(name)
-        return table
+    @property
+    def client(self) -> Any:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self._make()
+        return client
 
 
 def to_dynamodb(document: dict[str, Any]) -> str:
@@ -121,65 +119,74 @@ def to_dynamodb(document: dict[str, Any]) -> str:
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
 
 
-def from_dynamodb(value: Any) -> Any:
-    """The stored document back as plain JSON types (Decimals to ints or floats)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: from_dynamodb(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [from_dynamodb(item) for item in value]
-    return value
+def from_wire(value: dict[str, Any]) -> Any:
+    """A value in DynamoDB's wire format as plain JSON types (for items that hold the document as a map)."""
+    (kind, raw), *_ = value.items()
+    if kind == "S":
+        return raw
+    if kind == "N":
+        number = Decimal(raw)
+        return int(number) if number == number.to_integral_value() else float(number)
+    if kind == "BOOL":
+        return bool(raw)
+    if kind == "NULL":
+        return None
+    if kind == "M":
+        return {name: from_wire(item) for name, item in raw.items()}
+    if kind == "L":
+        return [from_wire(item) for item in raw]
+    raise ValueError(f"unexpected DynamoDB type {kind!r} in a stored document")
 
 
 def stored_document(item: dict[str, Any] | None) -> StoredDocument:
-    """An item (as the resource API returns it) as a ``StoredDocument``; revision 0 when there is none."""
+    """An item in DynamoDB's wire format as a ``StoredDocument``; revision 0 when there is none."""
     if not item:
         return StoredDocument()
-    stored = item.get(ATTRIBUTE_NAME)
+    stored = item.get(ATTRIBUTE_NAME) or {}
     try:
-        document = json.loads(stored) if isinstance(stored, str) else from_dynamodb(stored)  # a map: an older item
+        document = json.loads(stored["S"]) if "S" in stored else from_wire(stored) if stored else None  # a map: older
     except ValueError:
         document = None
-    revision = from_dynamodb(item.get(REVISION_NAME, 0))
-    return StoredDocument(document if isinstance(document, dict) else {}, revision if isinstance(revision, int) else 0)
-
-
-def _item_from_wire(raw: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An item in DynamoDB's wire format (as an error carries it) in the resource API's form."""
-    if not raw:
-        return None
-    deserializer = TypeDeserializer()
-    return {name: deserializer.deserialize(value) for name, value in raw.items()}
+    try:
+        revision = int(item[REVISION_NAME]["N"]) if REVISION_NAME in item else 0
+    except (KeyError, TypeError, ValueError):
+        revision = 0
+    return StoredDocument(document if isinstance(document, dict) else {}, revision)
 
 
 class DynamoDBStore(ProgressStore):
-    """Documents in the table template.yaml declares (never created here), over a resource given to it."""
+    """Documents in the table template.yaml declares (never created here), over clients given to it."""
 
     attempt_seconds = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS  # the longest one attempt can take
 
-    def __init__(self, table: str, resource: Any, resolve: Resolve, budget: float = CALL_BUDGET_SECONDS) -> None:
+    def __init__(self, table: str, clients: Any, resolve: Resolve, budget: float = CALL_BUDGET_SECONDS) -> None:
         super().__init__(resolve)
         self.table_name = table
-        self.resource = resource
+        self.clients = clients
         self.budget = budget
 
     def _describe(self) -> str:
         return f"DynamoDB table {self.table_name}"
 
-    def _table(self) -> Any:
-        return self.resource.Table(self.table_name)
+    def _key(self, key: str) -> dict[str, Any]:
+        return {PARTITION_KEY: {"S": key}}
 
     def _get(self, key: str) -> StoredDocument:
-        return stored_document(self._table().get_item(Key={PARTITION_KEY: key}, ConsistentRead=True).get("Item"))
+        answer = self.clients.client.get_item(TableName=self.table_name, Key=self._key(key), ConsistentRead=True)
+        return stored_document(answer.get("Item"))
 
     def _put_if(self, key: str, document: dict[str, Any], revision: int) -> None:
         condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(#rev)"}
         if revision:
-            condition = {"ConditionExpression": "#rev = :seen", "ExpressionAttributeValues": {":seen": revision}}
+            condition = {
+                "ConditionExpression": "#rev = :seen",
+                "ExpressionAttributeValues": {":seen": {"N": str(revision)}},
+            }
+        item = {**self._key(key), ATTRIBUTE_NAME: {"S": to_dynamodb(document)}, REVISION_NAME: {"N": str(revision + 1)}}
         try:
-            self._table().put_item(
-                Item={PARTITION_KEY: key, ATTRIBUTE_NAME: to_dynamodb(document), REVISION_NAME: revision + 1},
+            self.clients.client.put_item(
+                TableName=self.table_name,
+                Item=item,
                 ExpressionAttributeNames={"#rev": REVISION_NAME},
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 **condition,
@@ -187,10 +194,10 @@ class DynamoDBStore(ProgressStore):
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
-            raise StaleRevision(stored_document(_item_from_wire(error.response.get("Item")))) from None
+            raise StaleRevision(stored_document(error.response.get("Item"))) from None
 
     def _delete(self, key: str) -> None:
-        self._table().delete_item(Key={PARTITION_KEY: key})
+        self.clients.client.delete_item(TableName=self.table_name, Key=self._key(key))
 
     def _retryable(self, error: Exception) -> bool:
         """Throttled, a server error, or the connection failed or timed out."""
