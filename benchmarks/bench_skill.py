@@ -3,7 +3,8 @@
 Prints figures with their targets; run with ``make bench`` or ``python benchmarks/bench_skill.py``.
 Cold start is import plus the first LaunchRequest with the DynamoDB API on loopback (moto's
 server), measured in fresh processes, alternating ours and the baseline so that machine noise
-hits both alike.
+hits both alike. Both run from bytecode, as on Lambda: the artifact ships ours compiled
+(lambda/Makefile), and pip compiled the baseline's libraries when it installed them.
 """
 
 from __future__ import annotations
@@ -75,7 +76,13 @@ def start_moto() -> tuple[object, str]:
 
 
 def cold_start(rounds: int) -> tuple[list[float], list[float]]:
+    import compileall
+
     import boto3
+
+    # As in the Lambda artifact (lambda/Makefile) and as pip leaves the baseline's libraries: compiled.
+    compileall.compile_dir(ROOT / "skill", quiet=1)
+    compileall.compile_file(ROOT / "lambda" / "lambda_function.py", quiet=1)
 
     server, endpoint = start_moto()
     env = dict(
@@ -211,15 +218,15 @@ def main() -> int:
     )
     cold = statistics.median(ours)
     print(
-        f"  ratio {ratio:.2f}x the smallest skill (what Strong Back's own modules and its first save cost); "
-        f"target: a cold first reply <= 1 s of Alexa's 8 s {'OK' if cold <= 1.0 else 'OVER'}"
+        f"  ratio {ratio:.2f}x the smallest skill (target <= 1.2x) {'OK' if ratio <= 1.2 else 'OVER'}; "
+        f"a cold first reply within 1 s of Alexa's 8 s {'OK' if cold <= 1.0 else 'OVER'}"
     )
     timings = warm_latency(args.requests)
     p50 = timings[len(timings) // 2] * 1000
     p99 = timings[int(len(timings) * 0.99)] * 1000
     print(f"warm lambda_handler latency with SQLite, {len(timings)} requests of a workout mix:")
     print(
-        f"  p50 {p50:.2f} ms (target <= 2 ms) {'OK' if p50 <= 2 else 'OVER'}   "
+        f"  p50 {p50:.2f} ms (target <= 1 ms) {'OK' if p50 <= 1 else 'OVER'}   "
         f"p99 {p99:.2f} ms (target <= 10 ms) {'OK' if p99 <= 10 else 'OVER'}"
     )
     baseline = warm_baseline(len(timings))
