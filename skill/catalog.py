@@ -6,6 +6,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,7 @@ class Tempo:
         return "-".join(f"{v:g}" for v in (self.lift, self.hold, self.lower))
 
     @classmethod
+    @cache
     def parse(cls, text: str) -> Tempo:
         parts = str(text).split("-")
         if len(parts) != 3:

@@ -81,15 +81,16 @@ class UserData:
         return self.first_seen is None and not self.history
 
     @classmethod
-    def from_attributes(cls, raw: Any) -> UserData:
-        """Load stored attributes; damaged parts are dropped and ``recovered`` is set."""
+    def from_attributes(cls, raw: Any, *, workout: bool = True) -> UserData:
+        """Load stored attributes; damaged parts are dropped and ``recovered`` is set. ``workout=False``
+        leaves the stored workout unread (the session carries a newer one)."""
         if not raw:
             return cls()
         if not isinstance(raw, dict) or raw.get("v") != DATA_VERSION:
             return cls(recovered=True)
         data = cls(first_seen=raw.get("first_seen") if isinstance(raw.get("first_seen"), str) else None)
-        if raw.get("workout") is not None:
-            data.workout = load_state(raw["workout"])
+        if workout and raw.get("workout") is not None:
+            data.workout = load_state(raw["workout"], walked=True)  # our own storage: checked when it came in
             data.recovered = data.workout is None
         history = raw.get("history")
         if isinstance(history, list):

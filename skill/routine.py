@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Place, Tempo
@@ -60,7 +60,7 @@ class Step:
         return (self.reps or 0) * self.rep_seconds
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in STEP_FIELDS}  # (dataclasses.asdict deep-copies: slow)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Step:
@@ -87,6 +87,9 @@ class Step:
             tempo=None if hold or dose.tempo is None else str(dose.tempo),
             rest_seconds=dose.rest_seconds,
         )
+
+
+STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ Anything invalid or stale from storage or the client is detected by ``load_state
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import secrets
@@ -23,6 +24,7 @@ from skill.routine import Plan, Position, Step, adjust_step
 from skill.speech import WINDOW_KINDS, Window
 
 STATE_VERSION = 1
+MAX_STATE_KEYS = 40  # a state has some twenty fields
 PREVIEW_PARTS = ("setup", "cue", "safety")  # what a rest may say ahead of the next exercise
 # Seconds between a request's timestamp and the moment its reply starts playing, plus the
 # time a person takes to say a command after interrupting: subtracted when estimating how
@@ -264,6 +266,8 @@ class WorkoutState:
         """Rebuild a state from storage; ``StateError`` if anything is off."""
         if not isinstance(raw, dict):
             raise StateError("workout state is not an object")
+        if len(raw) > MAX_STATE_KEYS:
+            raise StateError("workout state has more fields than any state has")
         if raw.get("v") != STATE_VERSION:
             raise StateError(f"workout state version {raw.get('v')!r} is not {STATE_VERSION}")
         try:
@@ -605,12 +609,41 @@ def check_bounds(
             raise StateError(f"{type(value).__name__} is not JSON data")
 
 
-def load_state(raw: Any) -> WorkoutState | None:
-    """A workout state from storage or the client, or None if it is missing, damaged or out of bounds."""
+MAX_STATE_JSON = 64 * 1024  # characters of a workout state carried as JSON text (a full one is ~10 K)
+
+
+def state_to_json(state: WorkoutState) -> str:
+    """The state as compact JSON text: how the session carries it (one string costs nothing to copy)."""
+    return json.dumps(state.to_dict(), separators=(",", ":"))
+
+
+def state_from_json(text: Any) -> WorkoutState | None:
+    """A state carried as JSON text, or None if it is damaged or longer than any real state.
+
+    The length bound bounds all the work: whatever the text holds, reading it is a C-speed parse and
+    ``from_dict`` checks each field it reads."""
+    if not isinstance(text, str) or len(text) > MAX_STATE_JSON:
+        return None
+    try:
+        raw = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    return load_state(raw, walked=True)
+
+
+def load_state(raw: Any, *, walked: bool = False) -> WorkoutState | None:
+    """A workout state from storage or the client, or None if it is missing, damaged or out of bounds.
+
+    ``walked``: ``check_bounds`` has already been run on it (the skill does, on every session attribute,
+    before the SDK copies them), so only the checks that cost nothing are made again."""
     if raw is None:
         return None
     try:
-        check_bounds(raw)
+        if walked:
+            if isinstance(raw, dict) and isinstance(raw.get("steps"), list) and len(raw["steps"]) > MAX_STEPS:
+                raise StateError(f"more than {MAX_STEPS} steps")
+        else:
+            check_bounds(raw)
         return WorkoutState.from_dict(raw)
     except StateError:
         return None

@@ -231,9 +231,7 @@ def test_skill_id_is_enforced_when_set() -> None:
     from skill.alexa.persistence import sqlite_adapter
     from tests.support.events import launch_event
 
-    skill = build_skill(
-        sqlite_adapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one"
-    )
+    skill = build_skill(sqlite_adapter(Path(tempfile.mkdtemp()) / "db.sqlite"), "amzn1.ask.skill.the-real-one")
     event = launch_event("u")
     with pytest.raises(AskSdkException):
         invoke(skill, event)

@@ -28,7 +28,7 @@ from skill.alexa.persistence import sqlite_adapter
 from skill.catalog import Area, Level, Place
 from skill.playback import Playback
 from skill.speech import Window
-from tests.support.alexa import Alexa, Heard
+from tests.support.alexa import Alexa, Heard, readable
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -192,7 +192,8 @@ def test_on_the_laptop_next_at_any_moment_finishes_any_plan(
 
     def reply_as_heard(reply: Any) -> Heard:
         text = " ".join(segment.text for segment in reply.timeline.segments)
-        return Heard(reply.ssml, text, reply.timeline.duration, reply.ends_session, reply.reprompt, reply.attributes)
+        attributes = readable(reply.attributes)
+        return Heard(reply.ssml, text, reply.timeline.duration, reply.ends_session, reply.reprompt, attributes)
 
     def start() -> Heard:
         return reply_as_heard(conversation.intent("StartWorkoutIntent", slots))

@@ -1,4 +1,4 @@
-""""Saved" is said only after a save went through: faults where reading works and writing fails.
+""" "Saved" is said only after a save went through: faults where reading works and writing fails.
 
 The faults are real: a SQLite file on a small filesystem that is full, or that was remounted
 read-only; a database path

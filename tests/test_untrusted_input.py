@@ -9,6 +9,7 @@ coach carries on from storage.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import shutil
 import tempfile
@@ -95,26 +96,43 @@ def exercises_left(heard: Any) -> str:
     return found.group(1)
 
 
+# The session carries the workout as JSON text; sessions begun by an older release carry it as an
+# object. A forged workout is tried both ways.
+CARRIED = ["text", "object"]
+
+
+def carried_workout(alexa: Alexa) -> dict[str, Any]:
+    return dict(json.loads(alexa.attributes["workout"]))
+
+
+def carry(alexa: Alexa, workout: Any, how: str) -> None:
+    alexa.attributes["workout"] = json.dumps(workout) if how == "text" else workout
+
+
+@pytest.mark.parametrize("how", CARRIED)
 @pytest.mark.parametrize("where", ["steps", "attribute"])
-def test_session_attributes_nested_900_deep_are_ignored_not_a_crash(where: str) -> None:
+def test_session_attributes_nested_900_deep_are_ignored_not_a_crash(where: str, how: str) -> None:
     alexa = started()
     honest = exercises_left(alexa.say("WorkoutStatusIntent"))
     if where == "steps":
-        alexa.attributes["workout"]["steps"] = nested(900)
+        workout = carried_workout(alexa)
+        workout["steps"] = nested(900)
+        carry(alexa, workout, how)
     else:
-        alexa.attributes["padding"] = nested(900)
+        alexa.attributes["padding"] = nested(900) if how == "object" else json.dumps(nested(500))
     heard = alexa.say("WorkoutStatusIntent")
     assert exercises_left(heard) == honest  # the workout goes on, from storage
 
 
-def test_a_workout_of_ten_thousand_steps_in_the_session_is_ignored() -> None:
+@pytest.mark.parametrize("how", CARRIED)
+def test_a_workout_of_ten_thousand_steps_in_the_session_is_ignored(how: str) -> None:
     alexa = started()
     honest = exercises_left(alexa.say("WorkoutStatusIntent"))
-    workout = alexa.attributes["workout"]
+    workout = carried_workout(alexa)
     forged = copy.deepcopy(workout)
     forged["steps"] = (workout["steps"] * 10_000)[:10_000]
     forged["results"] = [None] * 10_000
-    alexa.attributes["workout"] = forged
+    carry(alexa, forged, how)
     heard = alexa.say("WorkoutStatusIntent")
     assert exercises_left(heard) == honest
     assert "9999" not in heard.text and "nine thousand" not in heard.text
@@ -130,12 +148,15 @@ def test_a_workout_of_ten_thousand_steps_in_the_session_is_ignored() -> None:
     ],
     ids=["long-timestamp", "long-exercise-id", "too-many-steps", "huge-object"],
 )
+@pytest.mark.parametrize("how", CARRIED)
 def test_a_workout_beyond_the_hard_bounds_is_ignored_with_a_warning(
-    forge: Any, caplog: pytest.LogCaptureFixture
+    forge: Any, how: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     alexa = started()
     honest = exercises_left(alexa.say("WorkoutStatusIntent"))
-    forge(alexa.attributes["workout"])
+    workout = carried_workout(alexa)
+    forge(workout)
+    carry(alexa, workout, how)
     with caplog.at_level("WARNING"):
         heard = alexa.say("WorkoutStatusIntent")
     assert exercises_left(heard) == honest

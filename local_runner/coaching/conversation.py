@@ -10,6 +10,7 @@ person interrupted mid-hold or let the reply finish, and whatever stamped the re
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -63,16 +64,29 @@ class Reply:
     @property
     def block(self) -> dict[str, Any] | None:
         """The timed block this reply performs, as the skill recorded it (None if untimed)."""
-        workout = self.attributes.get("workout")
+        workout = self.workout
         block = workout.get("block") if isinstance(workout, dict) else None
         return block if isinstance(block, dict) else None
+
+    @cached_property
+    def workout(self) -> dict[str, Any] | None:
+        """The workout the session carries (as JSON text), read back; None when there is none."""
+        text = self.attributes.get("workout")
+        try:
+            workout = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            return None
+        return workout if isinstance(workout, dict) else None
 
     @property
     def continues(self) -> bool:
         """Whether this reply is a block of a workout that goes on after it (the session stays open)."""
-        workout = self.attributes.get("workout")
-        return not self.ends_session and self.block is not None and isinstance(workout, dict) and (
-            workout.get("status") == "active"
+        workout = self.workout
+        return (
+            not self.ends_session
+            and self.block is not None
+            and isinstance(workout, dict)
+            and (workout.get("status") == "active")
         )
 
     @cached_property

@@ -41,9 +41,9 @@ class StepLabel:
 
 def step_labels(attributes: dict[str, Any]) -> list[StepLabel]:
     """The steps of the workout carried in the session attributes (empty when there is none)."""
-    from skill.workout import load_state
+    from skill.workout import state_from_json
 
-    state = load_state(attributes.get("workout"))
+    state = state_from_json(attributes.get("workout"))
     if state is None:
         return []
     return [StepLabel(s.info.name, s.sets, s.sides, s.hold_seconds, s.reps) for s in state.steps]

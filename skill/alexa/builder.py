@@ -18,7 +18,7 @@ from skill.alexa.interceptors import LoadUserDataInterceptor, SaveUserDataInterc
 from skill.alexa.persistence import adapter_from_settings
 from skill.config import Settings
 from skill.playback import Playback
-from skill.workout import MAX_DEPTH, StateError, check_bounds
+from skill.workout import MAX_DEPTH, MAX_STATE_JSON, StateError, check_bounds
 
 if TYPE_CHECKING:
     from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
@@ -67,18 +67,23 @@ class BoundedSkill(CustomSkill):
         session = request_envelope.session
         attributes = getattr(session, "attributes", None)
         if session is not None and isinstance(attributes, dict):
-            kept = {name: value for name, value in attributes.items() if _within_bounds(value)}
+            kept = {name: value for name, value in attributes.items() if _within_bounds(name, value)}
             if len(kept) != len(attributes):
                 log.warning("ignored session attributes beyond hard bounds")
                 session.attributes = kept
         return super().invoke(request_envelope=request_envelope, context=context)
 
 
-def _within_bounds(value: Any) -> bool:
-    """Loose bounds for any session attribute (the workout is checked closely when it is loaded)."""
+def _within_bounds(name: str, value: Any) -> bool:
+    """The workout attribute within the workout's hard bounds; any other within loose ones (the last
+    reply's SSML, up to 8,000 characters, is carried too)."""
     try:
-        # The workout is one level down; the last reply's SSML (up to 8,000 characters) is carried too.
-        check_bounds(value, max_depth=MAX_DEPTH + 2, max_string=MAX_ATTRIBUTE_STRING)
+        if name == "workout" and isinstance(value, str):
+            return len(value) <= MAX_STATE_JSON  # JSON text: read at C speed, every field checked
+        if name == "workout":
+            check_bounds(value)
+        else:
+            check_bounds(value, max_depth=MAX_DEPTH + 2, max_string=MAX_ATTRIBUTE_STRING)
     except StateError:
         return False
     return True

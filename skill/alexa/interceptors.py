@@ -36,7 +36,7 @@ from skill.progress import UserData
 from skill.screen import delay_timeline
 from skill.speech import escape, estimate_seconds
 from skill.storage.base import StoredDocument
-from skill.workout import format_timestamp, load_state, parse_timestamp
+from skill.workout import format_timestamp, load_state, parse_timestamp, state_from_json, state_to_json
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -73,7 +73,7 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
         status = StorageStatus(told=carried.get(UNSAVED) is True)
         try:
             stored = manager.persistent_attributes
-            user = UserData.from_attributes(stored)
+            user = UserData.from_attributes(stored, workout=carried.get(WORKOUT) is None)
             status.stored = dict(stored)
             status.revision = stored.revision if isinstance(stored, StoredDocument) else None
             if isinstance(stored, StoredDocument) and stored.notice is not None:
@@ -82,11 +82,16 @@ class LoadUserDataInterceptor(AbstractRequestInterceptor):
             log.warning("could not load saved progress: %s", error)
             user, status.loaded = UserData(), False
         if carried.get(WORKOUT) is not None:
-            workout = load_state(carried[WORKOUT])
+            text = carried[WORKOUT]
+            # JSON text; a session begun before the workout was carried as text has it as an object,
+            # walked by BoundedSkill with the workout's bounds.
+            workout = state_from_json(text) if isinstance(text, str) else load_state(text, walked=True)
             if workout is not None:
                 user.workout = workout
             else:
                 log.warning("ignored damaged workout state from the session")
+                if status.stored is not None:  # carry on from what storage holds
+                    user.workout = load_state(status.stored.get(WORKOUT), walked=True)
         turn = Turn(handler_input, user, self.playback, SessionState.from_attributes(carried))
         manager.request_attributes[TURN] = turn
         manager.request_attributes[STORAGE] = status
@@ -136,7 +141,7 @@ class SaveUserDataInterceptor(AbstractResponseInterceptor):
             status.told = say_first(response, turn, key, {}) or status.told
         workout = turn.user.workout
         manager.session_attributes = {
-            WORKOUT: workout.to_dict() if workout is not None else None,
+            WORKOUT: state_to_json(workout) if workout is not None else None,
             **turn.session.to_attributes(),
             UNSAVED: status.told and not saved,
             SAVED: saved,

@@ -60,9 +60,9 @@ def sqlite_adapter(path: Path | str, key: Key = user_key) -> ProgressAdapter:
     return ProgressAdapter(sqlite_store(path), key)
 
 
-def dynamodb_adapter(table: str, endpoint_url: str | None = None, resource: Any = None) -> ProgressAdapter:
-    """Progress in a DynamoDB table (boto3 is imported only here)."""
-    return ProgressAdapter(dynamodb_store(table, endpoint_url, resource))
+def dynamodb_adapter(table: str, endpoint_url: str | None = None, clients: Any = None) -> ProgressAdapter:
+    """Progress in a DynamoDB table (botocore is imported only here)."""
+    return ProgressAdapter(dynamodb_store(table, endpoint_url, clients))
 
 
 def adapter_from_settings(settings: Settings) -> ProgressAdapter:

@@ -60,8 +60,9 @@ class Heard:
     duration: float
     ends_session: bool
     reprompt: str | None
-    attributes: dict[str, Any]
+    attributes: dict[str, Any]  # the session attributes, the workout read back from its JSON text
     directives: list[dict[str, Any]] = field(default_factory=list)
+    carried: dict[str, Any] = field(default_factory=dict)  # the session attributes exactly as sent
 
     def __contains__(self, words: str) -> bool:
         return words.lower() in self.text.lower()
@@ -180,7 +181,7 @@ class Alexa:
             self.session = None
             self.attributes = {}
         else:
-            self.attributes = heard.attributes
+            self.attributes = heard.carried
         self.last = heard
         return heard
 
@@ -195,12 +196,20 @@ def check_response(raw: dict[str, Any]) -> Heard:
     ends = response.get("shouldEndSession") is not False
     reprompt = ((response.get("reprompt") or {}).get("outputSpeech") or {}).get("ssml")
     directives = response.get("directives") or []
+    carried = raw.get("sessionAttributes") or {}
+    attributes = readable(carried)
     if speech is None:
-        return Heard("", "", 0.0, True, None, raw.get("sessionAttributes") or {}, directives)
+        return Heard("", "", 0.0, True, None, attributes, directives, carried)
     assert ssml_problems(speech) == [], ssml_problems(speech)
     if not ends:
         assert reprompt, "a reply that expects an answer carries a reprompt"
         assert ssml_problems(reprompt) == []
     timeline = timeline_from_ssml(speech)
     text = " ".join(segment.text for segment in timeline.segments)
-    return Heard(speech, text, timeline.duration, ends, reprompt, raw.get("sessionAttributes") or {}, directives)
+    return Heard(speech, text, timeline.duration, ends, reprompt, attributes, directives, carried)
+
+
+def readable(carried: dict[str, Any]) -> dict[str, Any]:
+    """Session attributes with the workout (carried as JSON text) read back into an object, for assertions."""
+    workout = carried.get("workout")
+    return {**carried, "workout": json.loads(workout)} if isinstance(workout, str) else dict(carried)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -83,13 +84,16 @@ def session_attributes(draw: st.DrawFn, real: list[dict[str, Any]]) -> dict[str,
         return attributes
     if choice == "garbage":
         return {"workout": draw(json_value), "offer": draw(json_value)}
-    workout = dict(attributes.get("workout") or {})
+    carried = attributes.get("workout")
+    workout = dict(json.loads(carried) if isinstance(carried, str) else carried or {})
     if choice == "old":
         workout["v"] = 0
     elif workout:
         key = draw(st.sampled_from(sorted(workout)))
         workout[key] = draw(json_value)
-    return {"workout": workout, "offer": attributes.get("offer")}
+    # as the skill carries it (JSON text), or as an older release did (an object)
+    as_text = draw(st.booleans())
+    return {"workout": json.dumps(workout) if as_text else workout, "offer": attributes.get("offer")}
 
 
 @st.composite

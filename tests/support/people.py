@@ -28,7 +28,7 @@ import requests
 
 from skill.numbers import spoken
 from skill.workout import REPLY_LAG_SECONDS
-from tests.support.alexa import Alexa, Heard
+from tests.support.alexa import Alexa, Heard, readable
 
 ROUTINES = [
     (area, level, place)
@@ -287,7 +287,8 @@ class Person:
 
     def _end_of_first_set(self) -> float | None:
         """Seconds into the last reply at which its first set is all but done, if it has one."""
-        block = (self.alexa.attributes.get("workout") or {}).get("block") or {}
+        carried = readable(self.alexa.attributes)  # as sent back to the skill, the workout as JSON text
+        block = (carried.get("workout") or {}).get("block") or {}
         work = [window for window in block.get("windows", []) if window[0] == "work"]
         return float(work[0][1] + work[0][2] - 1.0) if work else None
 
