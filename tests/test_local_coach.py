@@ -63,22 +63,27 @@ def after(lines: list[str], marker: str) -> list[str]:
     return lines[index + 1 :]
 
 
-START = "start a twenty minute intermediate lower back workout at home"
+# The warm-up (cat cow, bird dog) and the glute bridge come before the plank (three sets of 35 s).
+START = "start a twenty minute intermediate lower back workout with no equipment"
+TO_THE_PLANK = ["@16 skip this one", "@3 skip this one", "@3 skip this one"]
 
 
 def test_a_scripted_session_then_resume_the_next_day(tmp_path: Path) -> None:
     # Speed 20 leaves over a second of real time around each @ moment, for a busy machine.
-    first = coach(tmp_path, [START, "@16 skip this one", "@30 pause", "resume", "stop"], "--text", "--speed", "20")
+    first = coach(tmp_path, [START, *TO_THE_PLANK, "@30 pause", "resume", "stop"], "--text", "--speed", "20")
     assert first.returncode == 0, first.stderr
     assert "Traceback" not in first.stderr
     heard = first.stdout.splitlines()
 
-    # The workout begins by naming its first exercise (the seed: lower back starts with glute bridges).
+    # The workout begins with its warm-up, naming the first move.
     opening = after(heard, f"you> {START}")
-    assert any("exercise one" in line.lower() and "glute bridge" in line.lower() for line in opening[:4])
+    assert any("warm-up" in line.lower() for line in opening[:4])
+    assert any("exercise one" in line.lower() and "cat cow" in line.lower() for line in opening[:6])
 
-    # Skipping moves on to the plank, whose hold starts counting before the pause comes in.
-    skipped = after(heard, "you> skip this one")
+    # Skipping the warm-up and the glute bridge moves on to the plank, whose hold starts before the pause.
+    skips = [i for i, line in enumerate(heard) if line.startswith("you> skip this one")]
+    assert len(skips) == 3
+    skipped = heard[skips[-1] + 1 :]
     assert "skipping the glute bridge" in skipped[0].lower()
     until_pause = skipped[: next(i for i, line in enumerate(skipped) if line.startswith("you> pause"))]
     assert any(line.startswith("[Plank") and "hold: 35 s" in line for line in until_pause)
@@ -126,7 +131,7 @@ def test_after_goodbye_the_next_line_starts_a_new_session(tmp_path: Path) -> Non
 
 
 def test_end_of_input_mid_hold_saves_where_the_person_was(tmp_path: Path) -> None:
-    first = coach(tmp_path, [START, "@16 skip this one", "@30 quit"], "--text", "--speed", "20")
+    first = coach(tmp_path, [START, *TO_THE_PLANK, "@30 quit"], "--text", "--speed", "20")
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines()[-1].startswith("Your progress is saved")
     again = coach(tmp_path, ["resume my workout", "quit"], "--text", "--speed", "50")
@@ -148,7 +153,7 @@ def test_ctrl_c_mid_hold_ends_cleanly_and_keeps_the_time_left(tmp_path: Path, si
         env=environment(tmp_path),
     )
     assert process.stdin is not None and process.stdout is not None
-    process.stdin.write(f"{START}\n@16 skip this one\n")
+    process.stdin.write("\n".join([START, *TO_THE_PLANK, ""]))
     process.stdin.flush()  # the input stays open: the person is still there
     seen = []
     for line in process.stdout:
@@ -296,8 +301,10 @@ def test_on_a_terminal_the_countdown_shows_and_typing_interrupts_a_hold(tmp_path
     term = Terminal(tmp_path, "--text", "--speed", "10", columns=60)
     term.read_until("Strong Back coach")
     term.type(START + "\r")
-    term.read_until("Exercise one of six")
-    term.type("skip this one\r")
+    term.read_until("Exercise one of eight")
+    for skipped in ("cat cow", "bird dog", "glute bridge"):
+        term.type("skip this one\r")
+        term.read_until(f"Skipping the {skipped}")
     # The footer: exercise, set, what it is, a countdown bar and the time left.
     term.read_until(r"Plank · set 1 of \d · hold +█+░* 0:3\d")
     screen = term.read_until(r"Plank · set 1 of \d · hold +█+░+ 0:2\d")
