@@ -21,6 +21,7 @@ A timed plan's length is measured by rendering what the coach would actually say
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -294,8 +295,10 @@ def _fit(rungs: list[list[Step]], cap: int, target: float, measure: Measure) -> 
 
 
 def _rest(seconds: int, factor: float) -> int:
-    """A rest scaled down by ``factor``, in steps of five seconds; never longer than it was, nor under the minimum."""
-    return max(MIN_REST, min(seconds, 5 * round(seconds * factor / 5)))
+    """A rest scaled down by ``factor``, in steps of five seconds: never longer than it was, nor shorter than
+    ``MIN_REST_FACTOR`` of it (rounded up) or ``MIN_REST``."""
+    floor = 5 * math.ceil(seconds * MIN_REST_FACTOR / 5)
+    return max(MIN_REST, min(seconds, max(floor, 5 * round(seconds * factor / 5))))
 
 
 def _shorten_rests(steps: list[Step], target: float, measure: Measure) -> tuple[list[Step], float]:

@@ -113,7 +113,7 @@ def test_a_beginner_at_home_pulls_with_the_negative_pull_up() -> None:
     heard = _to_the_pull_up(alexa, first).text.lower()
     assert f"we'll do the {NEGATIVE}" in heard
     assert PULL_UP.easier.how.lower() in heard
-    assert "one up, hold one, five down" in heard  # a quick way up, a slow way down
+    assert "up for one, hold for one, down for five" in heard  # a quick way up, a slow way down
 
 
 def test_i_cant_do_a_pull_up_swaps_the_pull_up_for_the_negative() -> None:
@@ -130,7 +130,7 @@ def test_i_cant_do_a_pull_up_swaps_the_pull_up_for_the_negative() -> None:
     swapped = alexa.interrupt(work.start + 2, understood.intent, **slots)
     text = swapped.text.lower()
     assert f"let's make it the {NEGATIVE} instead" in text
-    assert "one up, hold one, five down" in text
+    assert "up for one, hold for one, down for five" in text
     assert "shorter work" not in text  # the form changed, not the dose of everything after
     pull = next(s for s in swapped.attributes["workout"]["steps"] if s["exercise"] == "pull_up")
     assert pull["variation"] == NEGATIVE

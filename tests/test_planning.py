@@ -156,7 +156,8 @@ def test_longer_sessions_add_sets_not_rounds() -> None:
         for plan in plans:
             main = [s.exercise for s in plan.steps if s.phase == "main"]
             assert len(main) == len(set(main)), main  # each exercise once: no second round
-        work = [sum(s.sets for s in plan.steps if s.phase == "main") for plan in plans]
+        # From 20 minutes on the warm-up and cool-down stay the same: more time is more sets, never fewer.
+        work = [sum(s.sets for s in plan.steps if s.phase == "main") for plan in plans[2:]]
         assert work == sorted(work), (area, level, place, work)
 
 
