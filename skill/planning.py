@@ -10,10 +10,11 @@ How a routine is built, as a coach would (the README's exercise section explains
 - **Warm-up and cool-down**: a session of 10 minutes or more opens with warm-up moves and
   closes with a cool-down (more of each from 20 minutes).
 - **How much**: never more sets of one exercise than the level's ``SESSION_SETS``, and rows keep
-  a set for each of their grips. A short session has fewer exercises and sets; a longer one adds
-  sets up to the cap, never rounds of the same exercises. Rests are only ever shortened (to half
-  the catalog's dose at most) to land on the minutes. When the most a session should hold is
-  short of the minutes asked, the plan is that, and says so (``Plan.capped``).
+  at least two sets, so that their grip changes. The big lifts get their full dose first; a short
+  session has fewer exercises; a longer one adds exercises, then sets up to the cap, never rounds
+  of the same exercises. Rests are only ever shortened (to half the catalog's dose at most) to
+  land on the minutes. When the most a session should hold is short of the minutes asked, the
+  plan is that, and says so (``Plan.capped``).
 
 A timed plan's length is measured by rendering what the coach would actually say
 (``coach.workout_scripts``), so it lands within 10 % of the minutes it plans.
@@ -155,28 +156,28 @@ def _least_sets(step: Step) -> int:
 
 
 def _ladder(main: list[Exercise], level: Level) -> list[list[Step]]:
-    """The main work from least to most, one set more at each rung. Exercises come in their order, each
-    at its fewest sets and then grown to its dose before the next is added (a short session does fewer
-    exercises properly rather than many in passing); once all are in at their dose, they grow in turn,
-    a set at a time, to the level's cap. Never more of one exercise than the cap, however long."""
+    """The main work from least to most, one exercise or one set more at each rung. Exercises come in
+    their order: the big lifts (the hinge, the vertical pull) at their full dose, the others at their
+    fewest sets, so a short session does the main lifts properly and still moves through the rest;
+    once all are in, they grow in turn, a set at a time, to their dose and then to the level's cap.
+    Never more of one exercise than the cap, however long the session."""
     steps = _first_form(main, level)
     cap = SESSION_SETS[level]
     sets: list[int] = []
     rungs: list[list[int]] = []
     for step in steps:
-        sets.append(_least_sets(step))
+        big = step.info.pattern in (Pattern.HINGE, Pattern.VERTICAL_PULL)
+        sets.append(min(cap, step.sets) if big else _least_sets(step))
         rungs.append(list(sets))
-        while sets[-1] < min(step.sets, cap):
-            sets[-1] += 1
-            rungs.append(list(sets))
-    grew = True
-    while grew:
-        grew = False
-        for index in range(len(sets)):
-            if sets[index] < cap:
-                sets[index] += 1
-                rungs.append(list(sets))
-                grew = True
+    for ceilings in ([min(cap, step.sets) for step in steps], [cap] * len(steps)):
+        grew = True
+        while grew:
+            grew = False
+            for index, ceiling in enumerate(ceilings):
+                if sets[index] < ceiling:
+                    sets[index] += 1
+                    rungs.append(list(sets))
+                    grew = True
     return [[replace(steps[i], sets=count) for i, count in enumerate(rung)] for rung in rungs]
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from skill.numbers import spoken
+
 BIN = Path(sys.executable).parent
 RUN_WITHIN = 120.0
 
@@ -297,14 +299,19 @@ class Terminal:
         raise AssertionError("the coach did not exit")
 
 
+def to_the_plank(term: Terminal) -> None:
+    """Past the warm-up (cat cow, bird dog) and the glute bridge, to the plank."""
+    term.read_until("Exercise one of")
+    for skipped in ("cat cow", "bird dog", "glute bridge"):
+        term.type("skip this one\r")
+        term.read_until(f"Skipping the {skipped}")
+
+
 def test_on_a_terminal_the_countdown_shows_and_typing_interrupts_a_hold(tmp_path: Path) -> None:
     term = Terminal(tmp_path, "--text", "--speed", "10", columns=60)
     term.read_until("Strong Back coach")
     term.type(START + "\r")
-    term.read_until("Exercise one of eight")
-    for skipped in ("cat cow", "bird dog", "glute bridge"):
-        term.type("skip this one\r")
-        term.read_until(f"Skipping the {skipped}")
+    to_the_plank(term)
     # The footer: exercise, set, what it is, a countdown bar and the time left.
     term.read_until(r"Plank · set 1 of \d · hold +█+░* 0:3\d")
     screen = term.read_until(r"Plank · set 1 of \d · hold +█+░+ 0:2\d")
@@ -332,8 +339,10 @@ def test_the_laptop_coach_flows_through_a_whole_workout_on_its_own(tmp_path: Pat
     assert "into the reply" not in heard and not re.search(r"\d+\.\d+ s\b", out)
     # Every exercise, in order, each introduced with a short get-ready count before its first set, to the end.
     intros = re.findall(r"Exercise (\w+) of (\w+)", out)
-    assert [number for number, _ in intros] == ["one", "two", "three", "four", "five", "six"]
-    assert "workout done" in heard and heard.count("three.\ntwo.\none.") >= 6
+    count = len(intros)
+    assert count >= 4 and {of for _, of in intros} == {spoken(count)}
+    assert [number for number, _ in intros] == [spoken(n) for n in range(1, count + 1)]
+    assert "workout done" in heard and heard.count("three.\ntwo.\none.") >= count
     # What the coach previewed in a rest is not read out again when the exercise begins.
     from skill.catalog import CATALOG
 
@@ -345,8 +354,7 @@ def test_on_a_terminal_the_first_key_stops_the_countdown_at_once(tmp_path: Path)
     term = Terminal(tmp_path, "--text", "--speed", "10", columns=60)
     term.read_until("Strong Back coach")
     term.type(START + "\r")
-    term.read_until("Exercise one of six")
-    term.type("skip this one\r")
+    to_the_plank(term)
     term.read_until(r"Plank · set 1 of \d · hold +█+░+ 0:2\d")
     term.type("p")  # one key, no Enter yet
     at_key = len(term.screen)
