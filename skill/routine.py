@@ -11,6 +11,9 @@ from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Phase, Place, Te
 MIN_REST, MAX_REST = 10, 120  # seconds of rest after a set, whatever the plan or the adjustments
 
 
+PHASES = frozenset(phase.value for phase in Phase)
+
+
 @dataclass(frozen=True)
 class Step:
     """One exercise of a routine: sets of holds (seconds) or reps at a tempo, then rest; in which phase
@@ -30,7 +33,7 @@ class Step:
     def __post_init__(self) -> None:
         if self.exercise not in CATALOG:
             raise ValueError(f"unknown exercise {self.exercise!r}")
-        if self.phase not in {p.value for p in Phase}:
+        if self.phase not in PHASES:
             raise ValueError(f"bad phase for {self.exercise}: {self.phase!r}")
         info = CATALOG[self.exercise]
         if self.variation is not None and self.variation not in (info.easier.name, info.harder.name):
@@ -69,6 +72,25 @@ class Step:
         return (self.reps or 0) * self.rep_seconds
 
     def to_dict(self) -> dict[str, Any]:
+        """The step as stored with a workout: a main step in the exercise's own form leaves out its
+        ``phase`` and ``variation`` (the defaults), which keeps every request's state small."""
+        data: dict[str, Any] = {
+            "exercise": self.exercise,
+            "sets": self.sets,
+            "sides": self.sides,
+            "hold_seconds": self.hold_seconds,
+            "reps": self.reps,
+            "tempo": self.tempo,
+            "rest_seconds": self.rest_seconds,
+        }  # built by hand: ``asdict`` costs several times as much, on every request
+        if self.phase != Phase.MAIN.value:
+            data["phase"] = self.phase
+        if self.variation is not None:
+            data["variation"] = self.variation
+        return data
+
+    def to_contract(self) -> dict[str, Any]:
+        """Every field, as ``strong-back plan --json`` shows a step (design.md)."""
         return asdict(self)
 
     @classmethod
@@ -131,7 +153,7 @@ class Plan:
             "minutes_asked": self.minutes_asked,
             "capped": self.capped,
             "total_seconds": self.total_seconds,
-            "steps": [step.to_dict() for step in self.steps],
+            "steps": [step.to_contract() for step in self.steps],
         }
 
 
