@@ -10,9 +10,9 @@ How a routine is built, as a coach would (the README's exercise section explains
 - **Warm-up and cool-down**: a session of 10 minutes or more opens with warm-up moves and
   closes with a cool-down (more of each from 20 minutes).
 - **How much**: never more sets of one exercise than the level's ``SESSION_SETS``, and rows keep
-  at least two sets, so that their grip changes. The big lifts get their full dose first; a short
-  session has fewer exercises; a longer one adds exercises, then sets up to the cap, never rounds
-  of the same exercises. Rests are only ever shortened (to half the catalog's dose at most) to
+  at least two sets, so that their grip changes. The big lifts (hinge, pull, row) get their full
+  dose first; a short session has fewer exercises; a longer one adds exercises, then sets up to
+  the cap, never rounds of the same exercises. Rests are only ever shortened (to half the catalog's dose at most) to
   land on the minutes. When the most a session should hold is short of the minutes asked, the
   plan is that, and says so (``Plan.capped``).
 
@@ -157,16 +157,16 @@ def _least_sets(step: Step) -> int:
 
 def _ladder(main: list[Exercise], level: Level) -> list[list[Step]]:
     """The main work from least to most, one exercise or one set more at each rung. Exercises come in
-    their order: the big lifts (the hinge, the vertical pull) at their full dose, the others at their
-    fewest sets, so a short session does the main lifts properly and still moves through the rest;
-    once all are in, they grow in turn, a set at a time, to their dose and then to the level's cap.
-    Never more of one exercise than the cap, however long the session."""
+    their order: the big lifts (the hinge, the vertical pull, the row with its grips) at their full
+    dose, the others at their fewest sets, so a short session does the main lifts properly and still
+    moves through the rest; once all are in, they grow in turn, a set at a time, to their dose and
+    then to the level's cap. Never more of one exercise than the cap, however long the session."""
     steps = _first_form(main, level)
     cap = SESSION_SETS[level]
     sets: list[int] = []
     rungs: list[list[int]] = []
     for step in steps:
-        big = step.info.pattern in (Pattern.HINGE, Pattern.VERTICAL_PULL)
+        big = step.info.pattern in (Pattern.HINGE, Pattern.VERTICAL_PULL) or bool(step.info.grips)
         sets.append(min(cap, step.sets) if big else _least_sets(step))
         rungs.append(list(sets))
     for ceilings in ([min(cap, step.sets) for step in steps], [cap] * len(steps)):
@@ -255,7 +255,8 @@ class _Fitter:
                 for option in self._neighbours(start):
                     if option not in scores:
                         scores[option] = reach(self.length(option), shortest(option))
-            frontier = sorted(scores, key=scores.__getitem__)[:3]
+            # Closest first; of plans that land alike, the one with fewer exercises done for a single set.
+            frontier = sorted(scores, key=lambda option: (scores[option], option.count(1)))[:3]
             if scores[frontier[0]] == 0.0:
                 break
         return self.land(frontier[0])
