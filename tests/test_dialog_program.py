@@ -18,7 +18,7 @@ NEGATIVE = PULL_UP.easier.name
 def replies_until_done(alexa: Alexa, first: Heard, limit: int = 80) -> list[Heard]:
     """Every reply of the workout, saying next after each until the coach says goodbye."""
     heard = [first]
-    while not heard[-1].ends_session:
+    while not heard[-1].finished:
         assert len(heard) < limit, "the workout never finished"
         heard.append(alexa.say("AMAZON.NextIntent"))
     return heard
