@@ -96,11 +96,19 @@ def run_plan(args: argparse.Namespace) -> int:
     minutes, seconds = divmod(plan.total_seconds, 60)
     title = f"{plan.area.value.replace('_', ' ')} workout, {plan.level.value}, {plan.place.value}"
     print(f"{title}: {minutes} min {seconds:02d} s")
-    print(f"{'#':>2}  {'exercise':<16} {'sets':>4} {'sides':>5}  {'work':<16} {'rest':>5}")
+    if plan.capped:
+        print(
+            f"{plan.minutes_asked} minutes asked; every exercise already has the sets one session should hold, "
+            f"so {plan.minutes} minutes are planned"
+        )
+    print(f"{'#':>2}  {'phase':<8} {'exercise':<22} {'sets':>4} {'sides':>5}  {'work':<16} {'rest':>5}  variation")
     for number, step in enumerate(plan.steps, 1):
         work = f"{step.hold_seconds} s hold" if step.hold_seconds else f"{step.reps} reps @ {step.tempo}"
-        row = f"{number:>2}  {step.info.name:<16} {step.sets:>4} {step.sides:>5}  {work:<16} {step.rest_seconds:>4}s"
-        print(row)
+        row = (
+            f"{number:>2}  {step.phase:<8} {step.info.name:<22} {step.sets:>4} {step.sides:>5}  {work:<16} "
+            f"{step.rest_seconds:>4}s  {step.variation or ''}"
+        )
+        print(row.rstrip())
     print(f"planned length, speech included: {seconds_phrase(plan.total_seconds)}")
     return 0
 

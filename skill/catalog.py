@@ -17,12 +17,17 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 CATALOG_PATH = Path(__file__).parent / "data" / "catalog.toml"
-CONTRACT_IDS = frozenset(
+# The exercises of "Strong Back, Strong Life" (the seed post).
+SEED_IDS = frozenset(
     {
         "glute_bridge", "plank", "side_plank", "reverse_plank", "superman", "deadlift",
         "pull_up", "lat_pulldown", "bent_over_row", "seated_row",
     }
 )  # fmt: skip
+# Every id the contract names: the seed's, and the warm-up and cool-down moves (not from the seed).
+CONTRACT_IDS = SEED_IDS | {"cat_cow", "bird_dog", "hip_hinge", "childs_pose", "knee_to_chest"}
+# What an exercise that is not from the seed post must say in its ``source`` field.
+NOT_IN_THE_BLOG = "not in the blog"
 _SPOKEN = re.compile(r"^[A-Za-z][A-Za-z ,.'?!:;-]*$")
 
 
@@ -45,6 +50,22 @@ class Level(StrEnum):
 class Place(StrEnum):
     HOME = "home"
     GYM = "gym"
+    BODYWEIGHT = "bodyweight"  # no equipment at all: the floor, a mat, a door frame
+
+
+class Phase(StrEnum):
+    """Where in a session an exercise belongs."""
+
+    WARMUP = "warmup"
+    MAIN = "main"
+    COOLDOWN = "cooldown"
+
+
+class Pattern(StrEnum):
+    """Movement patterns the planner orders and chooses by."""
+
+    HINGE = "hinge"  # the loaded hinge: done early, while fresh, and only after a warm-up
+    VERTICAL_PULL = "vertical_pull"  # one of these a session, alternating between sessions
 
 
 class BodyPart(StrEnum):
@@ -131,10 +152,23 @@ class Dose:
             raise ValueError(f"reps must be 3 to 20, not {self.reps}")
 
 
+# The most sets of one exercise in one session, whatever the minutes: more is not better.
+SESSION_SETS: Mapping[Level, int] = MappingProxyType({Level.BEGINNER: 3, Level.INTERMEDIATE: 4, Level.ADVANCED: 5})
+
+
 @dataclass(frozen=True)
 class Variation:
+    """An easier or harder form of an exercise. With ``reps`` and ``tempo`` it is a form a plan can
+    use in place of the exercise (the same reps at every level), e.g. the negative pull up."""
+
     name: str
     how: str
+    reps: int | None = None
+    tempo: Tempo | None = None
+
+    @property
+    def plannable(self) -> bool:
+        return self.tempo is not None
 
 
 @dataclass(frozen=True)
@@ -162,22 +196,23 @@ class Exercise:
     harder: Variation
     grips: tuple[str, ...] = field(default=())
     loads: frozenset[BodyPart] = field(default=frozenset())  # what it loads: left out for a person in pain there
+    phase: Phase = Phase.MAIN
+    pattern: Pattern | None = None
+    source: str | None = None  # None: from the seed post; otherwise NOT_IN_THE_BLOG
+    prepares: tuple[str, ...] = field(default=())  # a warm-up planned only before one of these
 
     def __post_init__(self) -> None:
         where = f"exercise {self.id!r}"
         if self.region not in (Area.LOWER_BACK, Area.UPPER_BACK):
             raise CatalogError(f"{where}: region must be lower_back or upper_back")
+        self._check_origin_and_use(where)
         if self.sides not in (1, 2):
             raise CatalogError(f"{where}: sides must be 1 or 2")
         if not self.places or set(self.equipment) != set(self.places):
             raise CatalogError(f"{where}: equipment must be given for exactly its places")
         if set(self.doses) != set(Level):
             raise CatalogError(f"{where}: doses needs beginner, intermediate and advanced")
-        for level, dose in self.doses.items():
-            holds = dose.hold_seconds is not None and dose.reps is None and dose.tempo is None
-            reps = dose.reps is not None and dose.tempo is not None and dose.hold_seconds is None
-            if (self.mode is Mode.HOLD and not holds) or (self.mode is Mode.REPS and not reps):
-                raise CatalogError(f"{where}: doses.{level} does not fit mode {self.mode}")
+        self._check_doses(where)
         if len(self.cues) < 3:
             raise CatalogError(f"{where}: cues needs at least three form cues")
         if self.mode is Mode.HOLD and (len(self.hold_cues) < 2 or self.beats):
@@ -198,6 +233,30 @@ class Exercise:
     def work_cues(self) -> tuple[str, ...]:
         """Every short cue said during the work, holds and reps alike."""
         return self.hold_cues + tuple(cue for cues in self.beats.values() for cue in cues)
+
+    def _check_origin_and_use(self, where: str) -> None:
+        """Only the seed's exercises claim the blog; no equipment where there is none; warm-ups prepare."""
+        from_seed = self.id in SEED_IDS
+        if (self.source is None) != from_seed or self.source not in (None, NOT_IN_THE_BLOG):
+            expected = "no source (it is from the blog)" if from_seed else f"source = {NOT_IN_THE_BLOG!r}"
+            raise CatalogError(f"{where}: must have {expected}")
+        if self.equipment.get(Place.BODYWEIGHT):
+            raise CatalogError(f"{where}: bodyweight exercises need no equipment")
+        if self.prepares and self.phase is not Phase.WARMUP:
+            raise CatalogError(f"{where}: only a warm-up prepares for other exercises")
+
+    def _check_doses(self, where: str) -> None:
+        """Doses fit the mode and a session's sets; a form with a dose has both reps and tempo."""
+        for level, dose in self.doses.items():
+            holds = dose.hold_seconds is not None and dose.reps is None and dose.tempo is None
+            reps = dose.reps is not None and dose.tempo is not None and dose.hold_seconds is None
+            if (self.mode is Mode.HOLD and not holds) or (self.mode is Mode.REPS and not reps):
+                raise CatalogError(f"{where}: doses.{level} does not fit mode {self.mode}")
+            if dose.sets > SESSION_SETS[level]:
+                raise CatalogError(f"{where}: doses.{level} has more than {SESSION_SETS[level]} sets")
+        for variation in (self.easier, self.harder):
+            if (variation.reps is None) != (variation.tempo is None) or (variation.tempo and self.mode is Mode.HOLD):
+                raise CatalogError(f"{where}: {variation.name} needs both reps and tempo, and only for reps")
 
     def dose(self, level: Level) -> Dose:
         return self.doses[Level(level)]
@@ -244,15 +303,26 @@ def _exercise(raw: Mapping[str, Any]) -> Exercise:
             beats=MappingProxyType({Beat(phase): tuple(cues) for phase, cues in raw.get("beats", {}).items()}),
             mistake=_required(raw, "mistake", where),
             safety=raw.get("safety"),
-            easier=Variation(**_required(raw, "easier", where)),
-            harder=Variation(**_required(raw, "harder", where)),
+            easier=_variation(_required(raw, "easier", where)),
+            harder=_variation(_required(raw, "harder", where)),
             grips=tuple(raw.get("grips", ())),
             loads=frozenset(BodyPart(part) for part in raw.get("loads", ())),
+            phase=Phase(raw.get("phase", Phase.MAIN)),
+            pattern=Pattern(raw["pattern"]) if "pattern" in raw else None,
+            source=raw.get("source"),
+            prepares=tuple(raw.get("prepares", ())),
         )
     except CatalogError:
         raise
     except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise CatalogError(f"{where}: {error}") from None
+
+
+def _variation(raw: Mapping[str, Any]) -> Variation:
+    tempo = Tempo.parse(raw["tempo"]) if "tempo" in raw else None
+    if raw.get("reps") is not None:
+        Dose(sets=1, rest_seconds=10, reps=raw["reps"], tempo=tempo)  # the same bounds as a dose
+    return Variation(name=raw["name"], how=raw["how"], reps=raw.get("reps"), tempo=tempo)
 
 
 def load_catalog(path: Path | None = None) -> dict[str, Exercise]:
@@ -267,8 +337,11 @@ def load_catalog(path: Path | None = None) -> dict[str, Exercise]:
     catalog = {exercise.id: exercise for exercise in exercises}
     if len(catalog) != len(exercises):
         raise CatalogError("exercise ids must be unique")
-    if set(catalog) != CONTRACT_IDS:
-        raise CatalogError(f"exercise ids must be exactly {sorted(CONTRACT_IDS)}")
+    if not set(catalog) >= CONTRACT_IDS:
+        raise CatalogError(f"exercise ids must include {sorted(CONTRACT_IDS - set(catalog))}")
+    for exercise in exercises:
+        if not set(exercise.prepares) <= set(catalog):
+            raise CatalogError(f"exercise {exercise.id!r}: prepares names an unknown exercise")
     words: dict[str, str] = {}
     for exercise in exercises:
         for phrase in (exercise.name, *exercise.synonyms):
@@ -281,15 +354,9 @@ def load_catalog(path: Path | None = None) -> dict[str, Exercise]:
 CATALOG: Mapping[str, Exercise] = MappingProxyType(load_catalog())
 
 
-def exercises_for(area: Area | str, place: Place | str) -> list[Exercise]:
-    """The exercises of a routine, in order; a full back routine alternates lower and upper."""
+def exercises_for(area: Area | str, place: Place | str, phase: Phase = Phase.MAIN) -> list[Exercise]:
+    """The exercises of one phase of a routine that can be done at the place, in catalog order: for the
+    main work, those of the area; warm-up and cool-down moves suit every area."""
     area, place = Area(area), Place(place)
-    lower = [e for e in CATALOG.values() if e.region is Area.LOWER_BACK and e.available_at(place)]
-    upper = [e for e in CATALOG.values() if e.region is Area.UPPER_BACK and e.available_at(place)]
-    if area is Area.LOWER_BACK:
-        return lower
-    if area is Area.UPPER_BACK:
-        return upper
-    # Spread the smaller group evenly through the larger one, starting with the lower back.
-    spread = [((i + 0.5) / len(group), g, e) for g, group in enumerate((lower, upper)) for i, e in enumerate(group)]
-    return [exercise for _, _, exercise in sorted(spread, key=lambda item: (item[0], item[1]))]
+    regions = (Area.LOWER_BACK, Area.UPPER_BACK) if area is Area.FULL_BACK or phase is not Phase.MAIN else (area,)
+    return [e for e in CATALOG.values() if e.phase is phase and e.region in regions and e.available_at(place)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from skill.catalog import Area, Beat, Place, Tempo
+from skill.catalog import Area, Beat, Phase, Place, Tempo
 from skill.dialog import dialog_for
 from skill.numbers import minutes_phrase, ordinal, seconds_phrase, spoken
 from skill.playback import Playback
@@ -21,7 +21,9 @@ from skill.speech import Cue, Script, Window, estimate_seconds
 from skill.workout import Entry
 
 if TYPE_CHECKING:
-    from skill.routine import Step
+    from collections.abc import Sequence
+
+    from skill.routine import Plan, Step
     from skill.workout import WorkoutState
 
 # A reply that performs sets stays under this much audio and SSML, leaving a margin under
@@ -45,6 +47,7 @@ class SetPlace:
     step: Step
     following: Step | None
     pos: Position
+    opens: str | None = None  # the phase (warm-up, main work, cool-down) this step opens, if it opens one
 
 
 class Coach:
@@ -86,6 +89,13 @@ class Coach:
         return self.text(f"place.{Place(place).value}")
 
     def dose_text(self, step: Step) -> str:
+        """ "Two sets of ten, two up, two down."; with the easier or harder form the step uses, if any."""
+        text = self._dose_only(step)
+        info = step.info
+        form = next((v for v in (info.easier, info.harder) if v.name == step.variation), None)
+        return self.text("dose.variation", name=form.name, how=form.how, dose=_capitalised(text)) if form else text
+
+    def _dose_only(self, step: Step) -> str:
         sets = (
             self.text("dose.sets", count=step.sets, sets=spoken(step.sets))
             if step.sets > 1
@@ -116,9 +126,40 @@ class Coach:
             level=self.text(f"level.{state.level}"),
             exercises=self.exercises(len(state.steps)),
         )
+        self._equipment(script, state)
         if first_time:
             self.say(script, "workout.safety")
         return script
+
+    def plan_note(self, script: Script, plan: Plan) -> None:
+        """ "An hour is more than a beginner's upper back needs in one go, so here are twenty minutes.":
+        said when the plan is shorter than asked because more would only have been more of the same."""
+        if plan.capped is None or plan.minutes_asked is None or plan.minutes is None:
+            return
+        asked = "duration.an_hour" if plan.minutes_asked == 60 else "duration.minutes"
+        self.say(
+            script,
+            "duration.capped",
+            asked=self.text(asked, minutes=spoken(plan.minutes_asked)),
+            owner=self.text(f"level_owner.{plan.level.value}"),
+            area=self.area_name(plan.area),
+            minutes=spoken(plan.minutes),
+        )
+
+    def _equipment(self, script: Script, state: WorkoutState) -> None:
+        """ "You'll need a pair of dumbbells and a pull up bar.": what this workout uses, in order of use."""
+        place = Place(state.place)
+        items = list(dict.fromkeys(s.info.equipment[place] for s in state.steps if s.info.equipment.get(place)))
+        if items:
+            listed = (
+                self.text("amount.and", items=", ".join(items[:-1]), last=items[-1]) if len(items) > 1 else items[0]
+            )
+            self.say(script, "workout.equipment", items=listed)
+
+    def _phase_opening(self, script: Script, place: SetPlace) -> None:
+        """ "First, a short warm-up." when this step opens a phase of the session."""
+        if place.opens is not None:
+            self.say(script, f"phase.{place.opens}")
 
     # ----- performing sets --------------------------------------------------------------
     def block(self, state: WorkoutState, entry: Entry = Entry.TALK) -> tuple[Script, Position]:
@@ -135,7 +176,7 @@ class Coach:
         steps = state.steps
         while pos.step < len(steps):
             following = steps[pos.step + 1] if pos.step + 1 < len(steps) else None
-            place = SetPlace(len(steps), steps[pos.step], following, pos)
+            place = SetPlace(len(steps), steps[pos.step], following, pos, opens_phase(steps, pos.step))
             performed = _performed_set(self.locale, self.playback, place, previewed, entry)
             unit, after, next_previewed, unit_chars = performed
             fits = script.duration + unit.duration <= BLOCK_BUDGET_SECONDS
@@ -173,6 +214,7 @@ class Coach:
         info = step.info
         seed = pos.step * 7
         count = spoken(place.count)
+        self._phase_opening(script, place)
         self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
         for part, text in self._preview_parts(step):
             if part not in previewed:
@@ -415,6 +457,14 @@ def _place_in_gap(marks: list[Cue], cue: Cue, floor: float, end: float, gap: flo
             marks.insert(index, Cue(at, cue.text, cue.key))
             return
         previous_end = max(previous_end, mark.end)
+
+
+def opens_phase(steps: Sequence[Step], index: int) -> str | None:
+    """The phase the step at ``index`` opens: the warm-up at the start, the main work after a warm-up,
+    the cool-down; None within a phase, and for main work that starts the session."""
+    phase = steps[index].phase
+    previous = steps[index - 1].phase if index > 0 else Phase.MAIN.value
+    return phase if phase != previous else None
 
 
 def workout_scripts(

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Place, Tempo
+from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Phase, Place, Tempo
 
 MIN_REST, MAX_REST = 10, 120  # seconds of rest after a set, whatever the plan or the adjustments
 
 
+PHASES = frozenset(phase.value for phase in Phase)
+
+
 @dataclass(frozen=True)
 class Step:
-    """One exercise of a routine: sets of holds (seconds) or reps at a tempo, then rest."""
+    """One exercise of a routine: sets of holds (seconds) or reps at a tempo, then rest; in which phase
+    of the session (warm-up, main work, cool-down), and in which of its catalog forms (``variation``,
+    the name of its easier or harder form, when the step uses one)."""
 
     exercise: str
     sets: int
@@ -22,10 +27,17 @@ class Step:
     reps: int | None
     tempo: str | None
     rest_seconds: int
+    phase: str = Phase.MAIN.value
+    variation: str | None = None
 
     def __post_init__(self) -> None:
         if self.exercise not in CATALOG:
             raise ValueError(f"unknown exercise {self.exercise!r}")
+        if self.phase not in PHASES:
+            raise ValueError(f"bad phase for {self.exercise}: {self.phase!r}")
+        info = CATALOG[self.exercise]
+        if self.variation is not None and self.variation not in (info.easier.name, info.harder.name):
+            raise ValueError(f"{self.exercise} has no variation {self.variation!r}")
         if not 1 <= self.sets <= 10 or self.sides not in (1, 2):
             raise ValueError(f"bad sets/sides for {self.exercise}: {self.sets}/{self.sides}")
         if (self.hold_seconds is None) == (self.reps is None):
@@ -60,7 +72,26 @@ class Step:
         return (self.reps or 0) * self.rep_seconds
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in STEP_FIELDS}  # (dataclasses.asdict deep-copies: slow)
+        """The step as stored with a workout: a main step in the exercise's own form leaves out its
+        ``phase`` and ``variation`` (the defaults), which keeps every request's state small."""
+        data: dict[str, Any] = {
+            "exercise": self.exercise,
+            "sets": self.sets,
+            "sides": self.sides,
+            "hold_seconds": self.hold_seconds,
+            "reps": self.reps,
+            "tempo": self.tempo,
+            "rest_seconds": self.rest_seconds,
+        }  # built by hand: ``asdict`` costs several times as much, on every request
+        if self.phase != Phase.MAIN.value:
+            data["phase"] = self.phase
+        if self.variation is not None:
+            data["variation"] = self.variation
+        return data
+
+    def to_contract(self) -> dict[str, Any]:
+        """Every field, as ``strong-back plan --json`` shows a step (design.md)."""
+        return asdict(self)
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> Step:
@@ -72,29 +103,37 @@ class Step:
             reps=None if raw.get("reps") is None else int(raw["reps"]),
             tempo=None if raw.get("tempo") is None else str(raw["tempo"]),
             rest_seconds=int(raw["rest_seconds"]),
+            phase=str(raw.get("phase") or Phase.MAIN.value),
+            variation=None if raw.get("variation") is None else str(raw["variation"]),
         )
 
     @classmethod
-    def from_exercise(cls, exercise: Exercise, level: Level) -> Step:
+    def from_exercise(cls, exercise: Exercise, level: Level, easier_form: bool = False) -> Step:
+        """The exercise at the level's dose; ``easier_form``: as its easier form (e.g. the negative pull
+        up), with that form's reps and tempo, when the catalog gives it a dose."""
         dose = exercise.dose(level)
         hold = exercise.mode is Mode.HOLD
+        variation = exercise.easier if easier_form and exercise.easier.plannable else None
         return cls(
             exercise=exercise.id,
             sets=dose.sets,
             sides=exercise.sides,
             hold_seconds=dose.hold_seconds if hold else None,
-            reps=None if hold else dose.reps,
-            tempo=None if hold or dose.tempo is None else str(dose.tempo),
+            reps=None if hold else (variation.reps if variation else dose.reps),
+            tempo=None if hold or dose.tempo is None else str(variation.tempo if variation else dose.tempo),
             rest_seconds=dose.rest_seconds,
+            phase=exercise.phase.value,
+            variation=variation.name if variation else None,
         )
-
-
-STEP_FIELDS = tuple(f.name for f in fields(Step))
 
 
 @dataclass(frozen=True)
 class Plan:
-    """The routine the coach will run, and how long it takes with everything the coach says."""
+    """The routine the coach will run, and how long it takes with everything the coach says.
+
+    ``minutes`` is the length planned; ``minutes_asked`` what the person asked for. They differ only
+    when more time would have meant more of the same (``capped``, the reason: ``"volume"``, every
+    exercise that suits the area, level and place already has the sets one session should hold)."""
 
     area: Area
     level: Level
@@ -102,6 +141,8 @@ class Plan:
     minutes: int | None
     steps: tuple[Step, ...]
     total_seconds: int
+    minutes_asked: int | None = None
+    capped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -109,8 +150,10 @@ class Plan:
             "level": self.level.value,
             "place": self.place.value,
             "minutes": self.minutes,
+            "minutes_asked": self.minutes_asked,
+            "capped": self.capped,
             "total_seconds": self.total_seconds,
-            "steps": [step.to_dict() for step in self.steps],
+            "steps": [step.to_contract() for step in self.steps],
         }
 
 
@@ -150,3 +193,17 @@ def adjust_step(step: Step, direction: str) -> Step:
         return replace(step, hold_seconds=hold, rest_seconds=rest)
     reps = max(3, min(25, round((step.reps or 0) * factor)))
     return replace(step, reps=reps, rest_seconds=rest)
+
+
+def change_form(step: Step, level: Level | str, direction: str) -> Step | None:
+    """ "I can't do a pull up": the step in its easier form, when the catalog gives that form a dose
+    (easier), or back from that form to the exercise itself (harder); sets, rest and phase kept.
+    None when the exercise has no such form to change to."""
+    info = step.info
+    if direction == "easier" and step.variation is None and info.easier.plannable:
+        changed = Step.from_exercise(info, Level(level), easier_form=True)
+    elif direction == "harder" and step.variation is not None and step.variation == info.easier.name:
+        changed = Step.from_exercise(info, Level(level))
+    else:
+        return None
+    return replace(changed, sets=step.sets, rest_seconds=step.rest_seconds, phase=step.phase)

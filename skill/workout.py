@@ -18,9 +18,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from skill.catalog import CATALOG, Area, BodyPart, Level, Place
+from skill.catalog import CATALOG, Area, BodyPart, Level, Pattern, Place
 from skill.errors import StrongBackError
-from skill.routine import Plan, Position, Step, adjust_step
+from skill.routine import Plan, Position, Step, adjust_step, change_form
 from skill.speech import WINDOW_KINDS, Window
 
 STATE_VERSION = 1
@@ -156,13 +156,13 @@ class HistoryRecord:
     seconds: int
     id: str | None = None
     rating: str | None = None  # how it felt, when the person said: RATINGS
+    vertical_pull: str | None = None  # the pull up or lat pulldown done, so the next session takes the other
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
-        if self.id is None:
-            del data["id"]  # records from before ids stay as they were stored
-        if self.rating is None:
-            del data["rating"]
+        for optional in ("id", "rating", "vertical_pull"):
+            if data[optional] is None:
+                del data[optional]  # records from before these fields stay as they were stored
         return data
 
     @classmethod
@@ -180,7 +180,14 @@ class HistoryRecord:
             seconds=int(raw["seconds"]),
             id=None if raw.get("id") is None else _workout_id(raw["id"]),
             rating=_rating(raw.get("rating")),
+            vertical_pull=_vertical_pull(raw.get("vertical_pull")),
         )
+
+
+def _vertical_pull(raw: Any) -> str | None:
+    if raw is not None and (raw not in CATALOG or CATALOG[raw].pattern is not Pattern.VERTICAL_PULL):
+        raise StateError("vertical pull is damaged")
+    return raw
 
 
 class Entry(StrEnum):
@@ -547,7 +554,27 @@ class WorkoutState:
             skipped=self.count("skipped") + len(self.left_out),
             seconds=round(self.seconds),
             id=self.id or None,
+            vertical_pull=self.vertical_pull_done(),
         )
+
+    def vertical_pull_done(self) -> str | None:
+        """The vertical pull (pull up or lat pulldown) this workout did, if it did one."""
+        done = (s.exercise for s, r in zip(self.steps, self.results, strict=True) if r == "done")
+        return next((e for e in done if CATALOG[e].pattern is Pattern.VERTICAL_PULL), None)
+
+    def change_form(self, direction: str) -> Step | None:
+        """The current exercise in its easier form ("I can't do a pull up") or back from it (harder),
+        when the catalog has such a form; the set it stands at starts again. None when it has none."""
+        if self.finished:
+            return None
+        index = self.pos.step
+        planned = self.base[index]
+        changed = change_form(planned, self.level, direction)
+        if changed is not None:
+            self.base[index] = changed  # the planned form changes; an adjusted dose stays adjusted
+            self.steps[index] = changed if self.steps[index] == planned else dosed(changed, self.difficulty)
+            self.pos = replace(self.pos, remaining=None)
+        return changed
 
 
 def dosed(base: Step, difficulty: int) -> Step:

@@ -33,7 +33,7 @@ def into_a_hold_of(alexa: Alexa, exercise: str, heard: Heard) -> tuple[Heard, Wi
 
 def test_back_pain_mid_plank_stops_the_set_advises_and_leaves_out_what_loads_the_back() -> None:
     alexa = Alexa()
-    start = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT20M")
+    start = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT30M")
     _, hold = into_a_hold_of(alexa, "plank", start)
     hurt = alexa.interrupt(hold.start + hold.seconds / 2, "ReportPainIntent", body_part="back")
     # The set stops at once: nothing more is performed, the coach waits for an answer.
@@ -43,7 +43,8 @@ def test_back_pain_mid_plank_stops_the_set_advises_and_leaves_out_what_loads_the
         assert words in hurt.text
     assert "leave out the exercises that load your back" in hurt
     assert not any(name in hurt.text.lower() for name in ("skipping", "exercise three", "next up"))
-    loaders = [e for e in exercises(hurt) if "back" in CATALOG[e].loads]
+    # The deadlift came first, while fresh: what is left to leave out is what comes after the plank.
+    loaders = [e for e in exercises(hurt)[hurt.attributes["workout"]["pos"][0] :] if "back" in CATALOG[e].loads]
     assert loaders, "the plan has back-loading exercises to leave out"
 
     left = alexa.say("AMAZON.YesIntent")
@@ -112,7 +113,8 @@ def test_every_report_is_kept_in_the_persons_progress() -> None:
 
 def test_when_everything_left_is_left_out_the_workout_ends_kindly() -> None:
     alexa = Alexa()
-    start = alexa.say("StartWorkoutIntent", area="upper_back", place="gym", level="beginner")
+    # Five minutes: no warm-up or cool-down, only pulling and rowing, all of it loading the shoulder.
+    start = alexa.say("StartWorkoutIntent", area="upper_back", place="gym", level="beginner", duration="PT5M")
     work = next(w for w in windows(start) if w.kind == "work")
     alexa.interrupt(work.start + 1, "ReportPainIntent", body_part="shoulder")
     done = alexa.say("AMAZON.YesIntent")

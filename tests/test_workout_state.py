@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -12,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from skill.catalog import Area, Level, Place
 from skill.coach import Coach
 from skill.planning import plan_routine
-from skill.workout import REPLY_LAG_SECONDS, WorkoutState, load_state
+from skill.workout import REPLY_LAG_SECONDS, HistoryRecord, WorkoutState, load_state
 
 START = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
@@ -113,6 +114,27 @@ def test_skip_is_recorded_and_finish_counts_it() -> None:
     record = state.finish(START + timedelta(minutes=10))
     assert record.skipped == 1
     assert record.date == "2026-11-24"
+
+
+def test_the_history_remembers_the_vertical_pull_done_and_only_one_done() -> None:
+    plan = plan_routine(Area.UPPER_BACK, Level.INTERMEDIATE, Place.GYM, 20, "pull_up")
+    state = WorkoutState.start(plan, START)
+    pull = next(i for i, s in enumerate(state.steps) if s.exercise in ("pull_up", "lat_pulldown"))
+    state.results = ["done"] * len(state.steps)
+    record = state.finish(START)
+    assert record.vertical_pull == state.steps[pull].exercise == "lat_pulldown"
+    assert HistoryRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    skipped = WorkoutState.start(plan, START)
+    skipped.results = ["done"] * len(skipped.steps)
+    skipped.results[pull] = "skipped"
+    assert skipped.finish(START).vertical_pull is None
+    older = record.to_dict()
+    del older["vertical_pull"]  # records saved before the field exist without it, and stay as they were
+    assert HistoryRecord.from_dict(older).vertical_pull is None
+    assert "vertical_pull" not in HistoryRecord.from_dict(older).to_dict()
+    for damaged in ("plank", "nonsense", 3):
+        with pytest.raises(ValueError):
+            HistoryRecord.from_dict({**older, "vertical_pull": damaged})
 
 
 @given(

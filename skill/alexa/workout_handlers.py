@@ -17,7 +17,7 @@ from skill.alexa.touch import said_or_pressed
 from skill.alexa.turn import MENU, Turn
 from skill.catalog import Area, Level, Place
 from skill.numbers import seconds_phrase, spoken
-from skill.planning import MAX_MINUTES, MIN_MINUTES, plan_routine
+from skill.planning import MAX_MINUTES, MIN_MINUTES, plan_routine, previous_vertical_pull
 from skill.speech import ssml_problems
 from skill.workout import Entry, WorkoutState
 
@@ -88,7 +88,8 @@ def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
     for heard, key in ((bad_level, "start.unknown_level"), (bad_place, "start.unknown_place")):
         if heard:
             turn.coach.say(script, key, heard=heard)
-    plan = plan_routine(area, level, place, minutes)
+    plan = plan_routine(area, level, place, minutes, previous_vertical_pull(turn.user.history))
+    turn.coach.plan_note(script, plan)
     first_time = turn.user.first_time
     workout = WorkoutState.start(plan, turn.now)
     learned = {step.exercise: turn.user.offset(step.exercise) for step in workout.steps}
@@ -239,4 +240,21 @@ class AdjustDifficultyIntentHandler(AbstractRequestHandler):
         if value is None or value.id not in ("easier", "harder"):
             workout.pause()
             return turn.ask(turn.script("adjust.which"), "adjust.which_reprompt")
-        return adjust(turn, value.id)
+        changed = change_form(turn, value.id)  # "I can't do a pull up": its easier form, or back
+        return changed if changed is not None else adjust(turn, value.id)
+
+
+def change_form(turn: Turn, direction: str) -> Response | None:
+    """The exercise the person is on in its easier form ("I can't do a pull up"), or back from it
+    (harder), when the catalog has such a form: the set starts again. None when it has none."""
+    workout = turn.workout
+    step = workout.current if workout is not None else None
+    changed = workout.change_form(direction) if workout is not None else None
+    if workout is None or step is None or changed is None:
+        return None
+    key = "adjust.to_variation" if changed.variation else "adjust.from_variation"
+    opening = turn.script((key, {"name": changed.variation or step.info.name}))
+    fresh = workout.pos.set == 0 and workout.pos.side == 0
+    if changed.variation and not fresh:  # a first set's brief talk says how; a later set's does not
+        turn.coach.say(opening, "adjust.how", how=step.info.easier.how)
+    return turn.perform(opening, Entry.BRIEF if fresh else Entry.LEAD)
