@@ -10,11 +10,12 @@ How a routine is built, as a coach would (the README's exercise section explains
 - **Warm-up and cool-down**: a session of 10 minutes or more opens with warm-up moves and
   closes with a cool-down (more of each from 20 minutes).
 - **How much**: never more sets of one exercise than the level's ``SESSION_SETS``, and rows keep
-  at least two sets, so that their grip changes. The big lifts (hinge, pull, row) get their full
-  dose first; a short session has fewer exercises; a longer one adds exercises, then sets up to
-  the cap, never rounds of the same exercises. Rests are only ever shortened (to half the catalog's dose at most) to
-  land on the minutes. When the most a session should hold is short of the minutes asked, the
-  plan is that, and says so (``Plan.capped``).
+  at least two sets, so that their grip changes. The big lifts (hinge, pull, row) come in first
+  and reach their full dose before the rest come in; a short session has fewer exercises; a
+  longer one adds exercises, then sets up to the cap, never rounds of the same exercises. Rests
+  are only ever shortened (to half the catalog's dose at most) to land on the minutes. When the
+  most a session should hold is short of the minutes asked, the plan is that, and says so
+  (``Plan.capped``).
 
 A timed plan's length is measured by rendering what the coach would actually say
 (``coach.workout_scripts``), so it lands within 10 % of the minutes it plans.
@@ -156,29 +157,46 @@ def _least_sets(step: Step) -> int:
 
 
 def _ladder(main: list[Exercise], level: Level) -> list[list[Step]]:
-    """The main work from least to most, one exercise or one set more at each rung. Exercises come in
-    their order: the big lifts (the hinge, the vertical pull, the row with its grips) at their full
-    dose, the others at their fewest sets, so a short session does the main lifts properly and still
-    moves through the rest; once all are in, they grow in turn, a set at a time, to their dose and
-    then to the level's cap. Never more of one exercise than the cap, however long the session."""
+    """The main work from least to most, one exercise or one set more at each rung. The big lifts (the
+    hinge, the vertical pull, the row with its grips) come in first, at their fewest sets, so that a
+    short full back session still hinges, pulls and rows; they grow to their full dose before the other
+    exercises come in at their fewest sets; then all grow in turn, a set at a time, to their dose and
+    then to the level's cap. Never more of one exercise than the cap, however long the session. Each
+    rung keeps the order the exercises are done in (``main``)."""
     steps = _first_form(main, level)
     cap = SESSION_SETS[level]
-    sets: list[int] = []
+    dose = [min(cap, step.sets) for step in steps]
+
+    def is_big(index: int) -> bool:
+        info = steps[index].info
+        return info.pattern in (Pattern.HINGE, Pattern.VERTICAL_PULL) or bool(info.grips)
+
+    big = [index for index in range(len(steps)) if is_big(index)]
+    rest = [index for index in range(len(steps)) if not is_big(index)]
+    sets = [0] * len(steps)
     rungs: list[list[int]] = []
-    for step in steps:
-        big = step.info.pattern in (Pattern.HINGE, Pattern.VERTICAL_PULL) or bool(step.info.grips)
-        sets.append(min(cap, step.sets) if big else _least_sets(step))
-        rungs.append(list(sets))
-    for ceilings in ([min(cap, step.sets) for step in steps], [cap] * len(steps)):
+
+    def enter(indices: list[int]) -> None:
+        for index in indices:
+            sets[index] = min(dose[index], _least_sets(steps[index]))
+            rungs.append(list(sets))
+
+    def grow(indices: list[int], ceilings: list[int]) -> None:
         grew = True
         while grew:
             grew = False
-            for index, ceiling in enumerate(ceilings):
-                if sets[index] < ceiling:
+            for index in indices:
+                if sets[index] < ceilings[index]:
                     sets[index] += 1
                     rungs.append(list(sets))
                     grew = True
-    return [[replace(steps[i], sets=count) for i, count in enumerate(rung)] for rung in rungs]
+
+    enter(big)
+    grow(big, dose)
+    enter(rest)
+    grow(big + rest, dose)
+    grow(big + rest, [cap] * len(steps))
+    return [[replace(steps[i], sets=count) for i, count in enumerate(rung) if count] for rung in rungs]
 
 
 Measure = Callable[[list[Step]], float]

@@ -132,6 +132,27 @@ def test_every_plan_is_one_a_coach_would_sign_off(area: Area, level: Level, plac
         assert all(step.sets == SESSION_SETS[level] for step in main)
 
 
+@pytest.mark.parametrize(("level", "place"), list(itertools.product(Level, Place)))
+def test_a_full_back_session_of_twenty_minutes_hinges_pulls_and_rows(level: Level, place: Place) -> None:
+    """A balanced back session covers the movement patterns before the accessories: from 20 minutes, a
+    full back session has the loaded hinge, a vertical pull and a row wherever the place has them."""
+    available = exercises_for(Area.FULL_BACK, place)
+    wanted = {
+        "hinge": any(e.pattern is Pattern.HINGE for e in available),
+        "vertical pull": any(e.pattern is Pattern.VERTICAL_PULL for e in available),
+        "row": any(e.grips for e in available),
+    }
+    for minutes in (20, 30, 45, 60):
+        plan = plan_routine(Area.FULL_BACK, level, place, minutes)
+        main = [CATALOG[s.exercise] for s in plan.steps if s.phase == "main"]
+        had = {
+            "hinge": any(e.pattern is Pattern.HINGE for e in main),
+            "vertical pull": any(e.pattern is Pattern.VERTICAL_PULL for e in main),
+            "row": any(e.grips for e in main),
+        }
+        assert had == wanted, (minutes, [e.id for e in main])
+
+
 @pytest.mark.parametrize("area", [Area.UPPER_BACK, Area.FULL_BACK])
 @pytest.mark.parametrize("minutes", [None, 20, 45])
 def test_pull_ups_and_lat_pulldowns_alternate_between_sessions(area: Area, minutes: int | None) -> None:
