@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -165,6 +165,10 @@ class Variation:
     how: str
     reps: int | None = None
     tempo: Tempo | None = None
+    # A plannable form moves differently: what the coach says for it, in place of the exercise's own.
+    setup: str | None = None
+    cues: tuple[str, ...] = ()
+    beats: Mapping[Beat, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def plannable(self) -> bool:
@@ -200,6 +204,7 @@ class Exercise:
     pattern: Pattern | None = None
     source: str | None = None  # None: from the seed post; otherwise NOT_IN_THE_BLOG
     prepares: tuple[str, ...] = field(default=())  # a warm-up planned only before one of these
+    moves: tuple[str, str] | None = None  # how the tempo names a rep's two movements, if not up and down
 
     def __post_init__(self) -> None:
         where = f"exercise {self.id!r}"
@@ -226,8 +231,42 @@ class Exercise:
         for variation in (self.easier, self.harder):
             _spoken(where, "easier and harder", variation.name)
             _spoken(where, "easier and harder", variation.how)
+            self._check_form_words(f"{where} ({variation.name})", variation)
         if self.safety is not None:
             _spoken(where, "safety", self.safety)
+        if self.moves is not None:
+            if len(self.moves) != 2 or self.mode is not Mode.REPS:
+                raise CatalogError(f"{where}: moves names the two movements of a rep: [first, second]")
+            for text in self.moves:
+                _spoken(where, "moves", text)
+
+    def _check_form_words(self, where: str, variation: Variation) -> None:
+        """A form's own set-up, cues and beats: only for a form a plan uses, complete where given."""
+        own = variation.setup is not None or bool(variation.cues) or bool(variation.beats)
+        if own and not variation.plannable:
+            raise CatalogError(f"{where}: only a form with reps and tempo has its own setup, cues and beats")
+        if variation.cues and len(variation.cues) < 3:
+            raise CatalogError(f"{where}: cues needs at least three form cues")
+        if variation.beats and not {Beat.LIFT, Beat.TOP, Beat.LOWER} <= set(variation.beats):
+            raise CatalogError(f"{where}: beats need lift, top and lower")
+        said = [variation.setup] if variation.setup is not None else []
+        for text in (*said, *variation.cues, *(c for cues in variation.beats.values() for c in cues)):
+            _spoken(where, "setup, cues and beats", text)
+
+    def in_form(self, name: str | None) -> Exercise:
+        """The exercise as the coach teaches it in one of its forms (``Step.variation``): a form with its
+        own set-up, cues and beats says those; everything else is the exercise's."""
+        if name is None:
+            return self
+        form = next((v for v in (self.easier, self.harder) if v.name == name), None)
+        if form is None or (form.setup is None and not form.cues and not form.beats):
+            return self
+        return replace(
+            self,
+            setup=form.setup or self.setup,
+            cues=form.cues or self.cues,
+            beats=form.beats or self.beats,
+        )
 
     @property
     def work_cues(self) -> tuple[str, ...]:
@@ -311,6 +350,7 @@ def _exercise(raw: Mapping[str, Any]) -> Exercise:
             pattern=Pattern(raw["pattern"]) if "pattern" in raw else None,
             source=raw.get("source"),
             prepares=tuple(raw.get("prepares", ())),
+            moves=tuple(raw["moves"]) if "moves" in raw else None,
         )
     except CatalogError:
         raise
@@ -322,7 +362,15 @@ def _variation(raw: Mapping[str, Any]) -> Variation:
     tempo = Tempo.parse(raw["tempo"]) if "tempo" in raw else None
     if raw.get("reps") is not None:
         Dose(sets=1, rest_seconds=10, reps=raw["reps"], tempo=tempo)  # the same bounds as a dose
-    return Variation(name=raw["name"], how=raw["how"], reps=raw.get("reps"), tempo=tempo)
+    return Variation(
+        name=raw["name"],
+        how=raw["how"],
+        reps=raw.get("reps"),
+        tempo=tempo,
+        setup=raw.get("setup"),
+        cues=tuple(raw.get("cues", ())),
+        beats=MappingProxyType({Beat(phase): tuple(cues) for phase, cues in raw.get("beats", {}).items()}),
+    )
 
 
 def load_catalog(path: Path | None = None) -> dict[str, Exercise]:

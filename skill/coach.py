@@ -105,8 +105,11 @@ class Coach:
         if step.hold_seconds is not None:
             return self.text("dose.hold", sets=sets, seconds=seconds_phrase(step.hold_seconds), each=self.text(each))
         tempo = Tempo.parse(step.tempo or "1-0-1")
+        up, down = step.info.moves or (self.text("dose.up"), self.text("dose.down"))
         tempo_text = self.text(
             "dose.tempo_hold" if tempo.hold >= 1 else "dose.tempo",
+            up=up,
+            down=down,
             lift=spoken(round(tempo.lift)),
             hold=spoken(round(tempo.hold)),
             lower=spoken(round(tempo.lower)),
@@ -348,8 +351,9 @@ class Coach:
                 self._beat(script, Beat.LIFT, cue, script.cursor + GAP, lift_end, end)
             if number == top_rep and tempo.hold >= 1:
                 self._beat(script, Beat.TOP, _pick(beats[Beat.TOP], seed), lift_end, top_end, end)
-            if number == lower_rep:
-                self._beat(script, Beat.LOWER, _pick(beats[Beat.LOWER], seed), top_end, end, end)
+            if number == lower_rep:  # on the way down, as soon as the words before it are said
+                at = max(top_end, script.cues[-1].end + GAP if script.cues else top_end)
+                self._beat(script, Beat.LOWER, _pick(beats[Beat.LOWER], seed), at, end, end)
             self.say_at(script, end, "count.number", number=spoken(number))
 
     def _beat(self, script: Script, beat: Beat, cue: str, at: float, phase_end: float, rep_end: float) -> None:

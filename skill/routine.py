@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, replace
+from functools import cache
 from typing import Any
 
 from skill.catalog import CATALOG, Area, Exercise, Level, Mode, Phase, Place, Tempo
@@ -12,6 +13,11 @@ MIN_REST, MAX_REST = 10, 120  # seconds of rest after a set, whatever the plan o
 
 
 PHASES = frozenset(phase.value for phase in Phase)
+
+
+@cache
+def _in_form(exercise: str, variation: str | None) -> Exercise:
+    return CATALOG[exercise].in_form(variation)
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Step:
 
     @property
     def info(self) -> Exercise:
-        return CATALOG[self.exercise]
+        """The exercise as this step teaches it: in its form (``variation``), with that form's own words."""
+        return _in_form(self.exercise, self.variation)
 
     @property
     def is_hold(self) -> bool:

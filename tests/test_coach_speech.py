@@ -231,3 +231,28 @@ def test_a_recording_asks_nobody_to_say_next_and_keeps_the_plan_time(
     heard = " ".join(script.text() for script in scripts).lower()
     assert "say next" not in heard and "when you're ready" not in heard
     assert sum(script.duration for script in scripts) == pytest.approx(plan.total_seconds, rel=0.01)
+
+
+def test_a_negative_pull_up_is_coached_as_a_negative() -> None:
+    """A beginner lowers from the top of the bar; nothing said from its set-up to its last rest tells
+    them to pull, and each set is cued to go down slowly."""
+    import re
+
+    state = _state(Area.UPPER_BACK, Level.BEGINNER, Place.HOME, 20)
+    (index,) = [i for i, step in enumerate(state.steps) if step.exercise == "pull_up"]
+    assert state.steps[index].variation == "negative pull up"
+    said: list[str] = []
+    for script in workout_scripts(state):
+        windows = [w for w in script.windows if w.step == index and w.kind in ("work", "rest")]
+        if not windows:
+            continue
+        sets = [w for w in windows if w.kind == "work"]
+        for work in sets:
+            during = " ".join(c.text for c in script.cues if work.start - 0.01 <= c.at < work.end)
+            assert "slowly" in during.lower(), during  # the point of a negative: a slow way down
+        # from its preview to its last set (not the rest after it, which previews the next exercise)
+        said += [c.text for c in script.cues if windows[0].start - 30 <= c.at < sets[-1].end]
+    text = " ".join(said)
+    assert "box" in text  # its set-up: something to step up from
+    assert not re.search(r"\bpull\b(?! up)", text, re.IGNORECASE), text
+    assert "elbows" not in text.lower(), text
