@@ -178,10 +178,16 @@ class Understander:
         sequence, credit, origin = self._words(tokens)
         spans = self._spans(sequence, credit)
         best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
+        best_sample: str | None = None
+        articles = sum(token.word in ARTICLES for token in tokens)
         for intent in self.intents:
-            score, chosen, _ = self._score(intent, sequence, credit, spans)
-            if score > best[0]:
-                best = (score, intent, chosen)
+            score, chosen, sample = self._score(intent, sequence, credit, spans)
+            # Articles are left out to match; when that makes two samples tie, the one that has the
+            # articles said is the one Alexa would match ("easy the level" is not "easy level").
+            if score > best[0] or (
+                score == best[0] > 0 and _articles(sample) == articles != _articles(best_sample)
+            ):
+                best, best_sample = (score, intent, chosen), sample
         score, intent, chosen = best
         if score < self.threshold:
             return Understood(FALLBACK, {}, round(1 - score, 3))
@@ -318,6 +324,10 @@ class Understander:
     def _supports(self, sample: Sample, trial: list[str]) -> bool:
         shared = [self.index.weight(w) for w in sample.bag.intersection(trial) if not is_placeholder(w)]
         return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.rare_weight
+
+
+def _articles(sample: str | None) -> int:
+    return sum(word in ARTICLES for word in sample.split()) if sample else -1
 
 
 def _choose(spans: list[_Span], taken: set[int] | None = None) -> list[_Span]:
