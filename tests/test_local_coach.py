@@ -370,3 +370,12 @@ def test_on_a_terminal_the_first_key_stops_the_countdown_at_once(tmp_path: Path)
     term.type("\x03")  # Ctrl-C: read as a key, ends the session like Ctrl-D
     term.read_until("Your progress is saved")
     assert term.finish() == 0
+
+
+def test_piped_input_that_ends_lets_the_workout_play_to_its_end(tmp_path: Path) -> None:
+    """`echo "start ..." | strong-back --text` is a whole workout, not its first set."""
+    done = coach(tmp_path, ["start a five minute lower back workout"], "--text", "--speed", "100")
+    assert done.returncode == 0, done.stderr
+    heard = done.stdout.lower()
+    assert "workout done" in heard and "how did that feel" in heard
+    assert done.stdout.splitlines()[-1].startswith("Your progress is saved")

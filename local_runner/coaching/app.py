@@ -148,7 +148,8 @@ class CoachSession:
         until the person says something, the workout waits, or the session ends.
 
         A scripted ``@N`` line is said N coach seconds after this reply began, however many blocks
-        have played by then; a plain scripted line waits for the block that is playing to finish."""
+        have played by then; a plain scripted line waits for the block that is playing to finish;
+        the end of piped input waits for the workout's next question (or its end)."""
         anchor = reply.started
         while True:
             outcome = self._perform(reply, anchor)
@@ -158,8 +159,11 @@ class CoachSession:
                 self.screen.info(messages.SESSION_OVER)
                 return self._next_line(anchor)
             head = self.inbox.peek()
-            plain_line_waiting = head is not None and (head.text is None or scripted_cut(head.text) is None)
-            if not reply.continues or plain_line_waiting:
+            # The end of piped input lets the workout play on to its next question, as a person who
+            # has said all they meant to say would; on a terminal, Ctrl-D ends the session at once.
+            ended = head is not None and head.text is None and self.interactive
+            plain_line_waiting = head is not None and head.text is not None and scripted_cut(head.text) is None
+            if not reply.continues or plain_line_waiting or ended:
                 return self._next_line(anchor)
             reply = self.conversation.carry_on()
 
