@@ -79,7 +79,7 @@ $(SAM_VENV)/bin/sam: | $(BIN)/python
 
 ## Every test: core, dialogs, persistence on a local DynamoDB API, audio, endpoint, sam build, virtual-alexa.
 test: system-deps sam $(VENV)/.dev $(VIRTUAL_ALEXA)/node_modules/.installed
-	PATH="$(CURDIR)/$(SAM_VENV)/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/python -m pytest -q
+	PATH="$(abspath $(SAM_VENV))/bin:$$PATH" SAM_CLI_TELEMETRY=0 $(BIN)/python -m pytest -q
 
 ## ruff and mypy, as CI runs them.
 lint: $(VENV)/.dev
