@@ -184,9 +184,7 @@ class Understander:
             score, chosen, sample = self._score(intent, sequence, credit, spans)
             # Articles are left out to match; when that makes two samples tie, the one that has the
             # articles said is the one Alexa would match ("easy the level" is not "easy level").
-            if score > best[0] or (
-                score == best[0] > 0 and _articles(sample) == articles != _articles(best_sample)
-            ):
+            if score > best[0] or (score == best[0] > 0 and _articles(sample) == articles != _articles(best_sample)):
                 best, best_sample = (score, intent, chosen), sample
         score, intent, chosen = best
         if score < self.threshold:
