@@ -167,6 +167,7 @@ class Variation:
     tempo: Tempo | None = None
     # A plannable form moves differently: what the coach says for it, in place of the exercise's own.
     setup: str | None = None
+    needs: str | None = None  # equipment this form needs beyond the exercise's ("a box or step")
     cues: tuple[str, ...] = ()
     beats: Mapping[Beat, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -205,6 +206,7 @@ class Exercise:
     source: str | None = None  # None: from the seed post; otherwise NOT_IN_THE_BLOG
     prepares: tuple[str, ...] = field(default=())  # a warm-up planned only before one of these
     moves: tuple[str, str] | None = None  # how the tempo names a rep's two movements, if not up and down
+    also_needs: tuple[str, ...] = ()  # equipment the form a step uses needs (``in_form``)
 
     def __post_init__(self) -> None:
         where = f"exercise {self.id!r}"
@@ -241,15 +243,17 @@ class Exercise:
                 _spoken(where, "moves", text)
 
     def _check_form_words(self, where: str, variation: Variation) -> None:
-        """A form's own set-up, cues and beats: only for a form a plan uses, complete where given."""
-        own = variation.setup is not None or bool(variation.cues) or bool(variation.beats)
+        """A form's own set-up, equipment, cues and beats: only for a form a plan uses, complete where given."""
+        own = (
+            variation.setup is not None or variation.needs is not None or bool(variation.cues) or bool(variation.beats)
+        )
         if own and not variation.plannable:
             raise CatalogError(f"{where}: only a form with reps and tempo has its own setup, cues and beats")
         if variation.cues and len(variation.cues) < 3:
             raise CatalogError(f"{where}: cues needs at least three form cues")
         if variation.beats and not {Beat.LIFT, Beat.TOP, Beat.LOWER} <= set(variation.beats):
             raise CatalogError(f"{where}: beats need lift, top and lower")
-        said = [variation.setup] if variation.setup is not None else []
+        said = [text for text in (variation.setup, variation.needs) if text is not None]
         for text in (*said, *variation.cues, *(c for cues in variation.beats.values() for c in cues)):
             _spoken(where, "setup, cues and beats", text)
 
@@ -259,13 +263,14 @@ class Exercise:
         if name is None:
             return self
         form = next((v for v in (self.easier, self.harder) if v.name == name), None)
-        if form is None or (form.setup is None and not form.cues and not form.beats):
+        if form is None or (form.setup is None and form.needs is None and not form.cues and not form.beats):
             return self
         return replace(
             self,
             setup=form.setup or self.setup,
             cues=form.cues or self.cues,
             beats=form.beats or self.beats,
+            also_needs=(form.needs,) if form.needs else (),
         )
 
     @property
@@ -368,6 +373,7 @@ def _variation(raw: Mapping[str, Any]) -> Variation:
         reps=raw.get("reps"),
         tempo=tempo,
         setup=raw.get("setup"),
+        needs=raw.get("needs"),
         cues=tuple(raw.get("cues", ())),
         beats=MappingProxyType({Beat(phase): tuple(cues) for phase, cues in raw.get("beats", {}).items()}),
     )

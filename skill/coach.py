@@ -152,7 +152,8 @@ class Coach:
     def _equipment(self, script: Script, state: WorkoutState) -> None:
         """ "You'll need a pair of dumbbells and a pull up bar.": what this workout uses, in order of use."""
         place = Place(state.place)
-        items = list(dict.fromkeys(s.info.equipment[place] for s in state.steps if s.info.equipment.get(place)))
+        used = [item for s in state.steps for item in (s.info.equipment.get(place), *s.info.also_needs) if item]
+        items = list(dict.fromkeys(used))
         if items:
             listed = (
                 self.text("amount.and", items=", ".join(items[:-1]), last=items[-1]) if len(items) > 1 else items[0]

@@ -104,8 +104,9 @@ def test_first_hold_begins_soon_after_start(area: Area, place: Place) -> None:
     script = workout_scripts(state, first_time=False)[0]
     first_work = min(w.start for w in script.windows if w.kind == "work")
     # The opening says the workout, the equipment it needs and that a warm-up comes first; then the
-    # first warm-up move's set-up, one cue and the dose, then three, two, one.
-    assert first_work <= 36.0
+    # first warm-up move's set-up, one cue and the dose, then three, two, one. Under 40 s, even when
+    # the equipment line names three things (a beginner's negative pull up adds a box).
+    assert first_work <= 38.0
 
 
 def test_deadlift_carries_its_safety_note() -> None:
@@ -254,5 +255,7 @@ def test_a_negative_pull_up_is_coached_as_a_negative() -> None:
         said += [c.text for c in script.cues if windows[0].start - 30 <= c.at < sets[-1].end]
     text = " ".join(said)
     assert "box" in text  # its set-up: something to step up from
+    opening = workout_scripts(state)[0].text()
+    assert "box" in opening[: opening.index("Exercise one")]  # and it is named with the equipment, before starting
     assert not re.search(r"\bpull\b(?! up)", text, re.IGNORECASE), text
     assert "elbows" not in text.lower(), text
