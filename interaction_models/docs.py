@@ -47,6 +47,11 @@ GROUPS: dict[str, dict[str, str]] = {
         "DescribeExerciseIntent": "how to do this exercise, or one you name",
         "WorkoutStatusIntent": "what's next, how many are left, how long to go",
         "AdjustDifficultyIntent": "easier or harder from here on",
+        "ReportPainIntent": (
+            "it hurts: the set stops; advice, and leave out what loads it;"
+            " with pain down a leg, numbness, chest pain or dizziness, stop for today"
+        ),
+        "RateWorkoutIntent": "how it felt, at the end: next time's doses follow",
     },
     "Ending": {
         "AMAZON.StopIntent": "stop; your progress is saved",

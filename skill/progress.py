@@ -15,23 +15,31 @@ HISTORY_LIMIT = 400
 PAIN_LIMIT = 100
 
 
+URGENT_SYMPTOMS = frozenset({"chest", "faint"})  # chest pain, breathlessness, feeling faint or sick
+SYMPTOMS = URGENT_SYMPTOMS | {"spreading", "numbness", "pop"}  # the SYMPTOM slot's ids
+
+
 @dataclass(frozen=True)
 class PainReport:
     """The person said something hurt: when, and where (None: they didn't say)."""
 
     at: str  # the request's timestamp, ISO-8601
     part: str | None
+    symptom: str | None = None  # a sign to stop for the day (the SYMPTOM slot's id), if one was said
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "part": self.part}
+        data = {"at": self.at, "part": self.part}
+        return data | {"symptom": self.symptom} if self.symptom else data
 
     @classmethod
     def from_dict(cls, raw: Any) -> PainReport:
-        at, part = raw["at"], raw.get("part")
+        at, part, symptom = raw["at"], raw.get("part"), raw.get("symptom")
         if not isinstance(at, str) or len(at) > 40 or (part is not None and part not in {p.value for p in BodyPart}):
             raise ValueError("damaged pain report")
+        if symptom is not None and symptom not in SYMPTOMS:
+            raise ValueError("damaged pain report")
         parse_timestamp(at)
-        return cls(at, part)
+        return cls(at, part, symptom)
 
 
 MAX_OFFSET = 3  # doses move at most this many steps easier or harder from what a plan sets

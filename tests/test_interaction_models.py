@@ -32,7 +32,7 @@ CUSTOM_INTENTS = {
     "WorkoutStatusIntent": {},
     "ProgressIntent": {},
     "AdjustDifficultyIntent": {"direction": "DIRECTION"},
-    "ReportPainIntent": {"body_part": "BODY_PART"},
+    "ReportPainIntent": {"body_part": "BODY_PART", "symptom": "SYMPTOM"},  # symptom: ours, optional, added
     "RateWorkoutIntent": {"rating": "RATING"},
 }
 BUILT_IN_INTENTS = {
@@ -54,6 +54,7 @@ SLOT_IDS = {
     "DIRECTION": {"easier", "harder"},
     "BODY_PART": {"back", "neck", "shoulder", "elbow", "wrist", "hip", "knee"},
     "RATING": {"too_easy", "about_right", "too_hard"},
+    "SYMPTOM": {"spreading", "numbness", "pop", "faint", "chest"},  # not in design.md: signs to stop for the day
 }  # fmt: skip
 
 # ---- Alexa's own rules for a custom model ---------------------------------------------------

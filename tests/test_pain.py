@@ -120,3 +120,37 @@ def test_when_everything_left_is_left_out_the_workout_ends_kindly() -> None:
     done = alexa.say("AMAZON.YesIntent")
     assert done.ends_session
     assert "see you" in done.text.lower() or "next time" in done.text.lower()
+
+
+STOP_TODAY = ("don't train any more today", "doctor or physical therapist", "bladder")
+URGENT = ("stop now", "sit or lie down", "emergency services")
+
+
+def test_pain_down_a_leg_mid_set_ends_the_days_training_with_no_offer_to_carry_on() -> None:
+    alexa = Alexa()
+    start = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT20M")
+    work = next(w for w in windows(start) if w.kind == "work")
+    told = alexa.interrupt(work.start + 3, "ReportPainIntent", symptom="spreading")
+    assert told.ends_session and not windows(told)
+    text = told.text.lower()
+    assert all(words in text for words in STOP_TODAY), told.text
+    assert "leave out" not in text and "say resume" not in text and "emergency" not in text
+    # The workout is kept where it stopped, for when the person has been checked; the report is kept.
+    document = alexa.stored()
+    assert document is not None and document["workout"]["status"] == "paused"
+    assert [report.get("symptom") for report in document["pains"]] == ["spreading"]
+
+
+def test_chest_pain_or_feeling_faint_is_urgent_in_a_workout_and_at_the_menu() -> None:
+    for symptom in ("chest", "faint"):
+        alexa = Alexa()
+        start = alexa.say("StartWorkoutIntent", area="upper_back")
+        work = next(w for w in windows(start) if w.kind == "work")
+        told = alexa.interrupt(work.start + 1, "ReportPainIntent", symptom=symptom)
+        assert told.ends_session and all(words in told.text.lower() for words in URGENT), told.text
+        assert "leave out" not in told.text.lower()
+        menu = Alexa()
+        menu.open()
+        told = menu.say("ReportPainIntent", symptom=symptom)
+        assert told.ends_session and all(words in told.text.lower() for words in URGENT), told.text
+        assert "kept your workout" not in told.text.lower()  # there was none running

@@ -4,7 +4,10 @@ Mid-workout the set stops at once (the interceptors have already settled where t
 the coach says when to stop for the day and see a professional, and offers to leave out what
 loads that part (the current exercise always goes with it), to carry on, or to end. Outside a
 workout, or for a condition, it gives no exercise advice at all: it says to check with a doctor
-or physical therapist first, and leaves the choice of a workout to the person. No diagnosis, no
+or physical therapist first, and leaves the choice of a workout to the person. With a sign that
+it is more than a sore muscle (a ``symptom``: pain down a leg, numbness, a pop; or, urgent,
+chest pain, breathlessness, feeling faint) there is no offer: training ends for the day, the
+workout is kept, and the coach says who to see and when to get help at once. No diagnosis, no
 medical claims. Every report is kept in the person's progress.
 """
 
@@ -18,7 +21,7 @@ from ask_sdk_core.utils import is_intent_name
 from skill.alexa.slots import slot
 from skill.alexa.turn import Turn
 from skill.catalog import BodyPart
-from skill.progress import PainReport
+from skill.progress import SYMPTOMS, URGENT_SYMPTOMS, PainReport
 from skill.workout import format_timestamp
 
 if TYPE_CHECKING:
@@ -46,7 +49,11 @@ class ReportPainIntentHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         value = slot(handler_input, "body_part")
         part = BodyPart(value.id) if value is not None and value.id in PARTS else None
-        turn.user.pains.append(PainReport(format_timestamp(turn.now), part.value if part else None))
+        sign = slot(handler_input, "symptom")
+        symptom = sign.id if sign is not None and sign.id in SYMPTOMS else None
+        turn.user.pains.append(PainReport(format_timestamp(turn.now), part.value if part else None, symptom))
+        if symptom is not None:
+            return stop_for_today(turn, urgent=symptom in URGENT_SYMPTOMS)
         workout = turn.workout
         if workout is None or not turn.in_workout or workout.current is None:
             turn.session.offer = None
@@ -59,6 +66,18 @@ class ReportPainIntentHandler(AbstractRequestHandler):
         else:
             turn.coach.say(script, "pain.offer", name=workout.current.info.name)
         return turn.ask(script, "pain.reprompt")
+
+
+def stop_for_today(turn: Turn, urgent: bool) -> Response:
+    """A sign to stop for the day: no offer to carry on; the workout is kept, the session ends."""
+    turn.session.offer = None
+    workout = turn.workout
+    running = workout is not None and turn.in_workout and workout.current is not None
+    if running and workout is not None:
+        workout.pause()
+    script = turn.script("pain.urgent") if urgent else turn.script("pain.stop_today", "pain.see_someone")
+    turn.coach.say(script, "pain.kept" if running else "pain.take_care")
+    return turn.tell(script)
 
 
 def leave_out(turn: Turn) -> Response:
