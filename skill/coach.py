@@ -134,12 +134,14 @@ class Coach:
             self.say(script, "workout.safety")
         return script
 
-    def plan_note(self, script: Script, plan: Plan) -> None:
+    def plan_note(self, script: Script, plan: Plan, beyond_an_hour: bool = False) -> None:
         """ "An hour is more than a beginner's upper back needs in one go, so here are twenty minutes.":
-        said when the plan is shorter than asked because more would only have been more of the same."""
+        said when the plan is shorter than asked because more would only have been more of the same.
+        ``beyond_an_hour``: more than an hour was asked for ("That is more than ...")."""
         if plan.capped is None or plan.minutes_asked is None or plan.minutes is None:
             return
         asked = "duration.an_hour" if plan.minutes_asked == 60 else "duration.minutes"
+        asked = "duration.over_an_hour" if beyond_an_hour else asked
         self.say(
             script,
             "duration.capped",
@@ -401,9 +403,12 @@ class Coach:
         return frozenset(previewed)
 
     # ----- finishing ----------------------------------------------------------------------
-    def finish(self, completed: int, skipped: int, seconds: float, streak: int, ask: bool = False) -> Script:
+    def finish(
+        self, completed: int, skipped: int, seconds: float, streak: int, ask: bool = False, left_out: int = 0
+    ) -> Script:
         """The end of a workout: what was done; a workout with nothing done is not counted. ``ask``: end
-        by asking how it felt (the answer shapes the next plan), instead of with the goodbye."""
+        by asking how it felt (the answer shapes the next plan), instead of with the goodbye. ``left_out``:
+        exercises taken out of the day's plan for pain, said apart (the count went down when they were)."""
         script = Script()
         if not completed:
             self.say(script, "finish.nothing_done")
@@ -417,6 +422,8 @@ class Coach:
             exercises=self.exercises(completed + skipped),
             length=minutes_phrase(seconds),
         )
+        if left_out:
+            self.say(script, "finish.left_out", exercises=self.exercises(left_out))
         if streak >= 2:
             self.say(script, "finish.streak", days=spoken(min(streak, 9999)))
         self.say(script, "finish.rate" if ask and self.playback is not Playback.RECORDING else "finish.goodbye")

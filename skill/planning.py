@@ -8,7 +8,8 @@ How a routine is built, as a coach would (the README's exercise section explains
   fresh, and only in a session with a warm-up; then the vertical pull, then the rest in the
   blog's order. A full back session alternates lower and upper back.
 - **Warm-up and cool-down**: a session of 10 minutes or more opens with warm-up moves and
-  closes with a cool-down (more of each from 20 minutes).
+  closes with a cool-down (more of each from 20 minutes). A shorter one leaves out what asks most
+  of a cold body: the deadlift, and a beginner's negative pull ups.
 - **How much**: never more sets of one exercise than the level's ``SESSION_SETS``, and rows keep
   at least two sets, so that their grip changes. The big lifts (hinge, pull, row) come in first
   and reach their full dose before the rest come in; a short session has fewer exercises; a
@@ -86,7 +87,9 @@ def _plan(area: Area, level: Level, place: Place, minutes: int | None, previous_
     if minutes is not None and not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise PlanError(f"workouts run from {MIN_MINUTES} to {MAX_MINUTES} minutes, not {minutes}")
     warmed = minutes is None or minutes >= WARMUP_FROM_MINUTES
-    main = main_exercises(area, place, previous_pull, loaded_hinge=warmed)
+    main = main_exercises(
+        area, place, previous_pull, loaded_hinge=warmed, negatives=warmed or level is not Level.BEGINNER
+    )
     if not main:
         raise PlanError(f"no {area.value} exercises can be done {place.value}")
     full = minutes is None or minutes >= FULL_WARMUP_FROM_MINUTES
@@ -109,10 +112,18 @@ def _plan(area: Area, level: Level, place: Place, minutes: int | None, previous_
     return Plan(area, level, place, minutes, (*warmup, *steps, *cooldown), round(seconds), minutes)
 
 
-def main_exercises(area: Area, place: Place, previous_pull: str | None, loaded_hinge: bool) -> list[Exercise]:
+def main_exercises(
+    area: Area, place: Place, previous_pull: str | None, loaded_hinge: bool, negatives: bool = True
+) -> list[Exercise]:
     """The main work in the order it is done: the hinge, then the vertical pull, then the blog's order;
-    a full back session spreads the upper back moves evenly through the lower back ones."""
-    chosen = [e for e in exercises_for(area, place) if loaded_hinge or e.pattern is not Pattern.HINGE]
+    a full back session spreads the upper back moves evenly through the lower back ones. Without a
+    warm-up there is no loaded hinge (``loaded_hinge``), and no exercise a beginner would do as its
+    slow-lowering easier form, the negative pull up (``negatives``): both ask most of cold tissue."""
+    chosen = [
+        e
+        for e in exercises_for(area, place)
+        if (loaded_hinge or e.pattern is not Pattern.HINGE) and (negatives or not e.easier.plannable)
+    ]
     pulls = [e for e in chosen if e.pattern is Pattern.VERTICAL_PULL]
     if len(pulls) > 1:  # "wide pull-ups or lat pulldowns": one of them, the other one than last time
         ids = [e.id for e in pulls]

@@ -84,6 +84,18 @@ def test_an_hour_for_a_beginners_upper_back_is_planned_as_what_it_needs_and_said
     assert "more than" not in full and "sixty minute" in full
 
 
+def test_two_hours_for_a_session_that_needs_less_than_one_says_one_length_not_two() -> None:
+    heard = Alexa().say("StartWorkoutIntent", area="upper_back", level="beginner", place="home", duration="PT2H")
+    text = heard.text.lower()
+    match = re.search(r"more than a beginner's upper back needs[^.]*here are ([a-z ]+) minutes", text)
+    assert match, text[:400]
+    assert "sixty" not in text and "an hour" not in text, text[:400]  # not "made it sixty", then fewer
+    assert f"your {match.group(1)} minute upper back workout" in text
+    # Two hours that a session could fill are made the most there is, an hour, and said so.
+    full = Alexa().say("StartWorkoutIntent", area="full_back", level="advanced", place="gym", duration="PT2H")
+    assert "at most an hour" in full and "your sixty minute full back workout" in full
+
+
 def test_the_coach_announces_the_warm_up_the_main_work_and_the_cool_down_in_order() -> None:
     alexa = Alexa()
     first = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home", duration="PT10M")

@@ -135,3 +135,13 @@ def test_back_workout_please_starts_one_and_places_with_the_resolve() -> None:
     assert gym.to_contract()["slots"].get("place") == "gym"
     centre = understander("en-GB").understand("start an upper back workout at the leisure centre")
     assert centre.to_contract()["slots"].get("place") == "gym"
+
+
+def test_go_back_says_where_it_goes_and_how_am_i_doing_knows_a_first_workout_is_underway() -> None:
+    alexa = Alexa()
+    start = alexa.say("StartWorkoutIntent", area="lower_back", duration="PT10M")
+    first = next(w for w in windows(start) if w.kind == "work")
+    back = alexa.interrupt(first.start + 2, "AMAZON.PreviousIntent")
+    assert "first exercise" in back and "from the top" in back  # not a bare "going back" to the same place
+    status = alexa.interrupt(1, "ProgressIntent")
+    assert "first workout" in status and "waiting" not in status.text.lower()

@@ -4,6 +4,8 @@ condition, the coach prescribes nothing. Assertions are on what a person hears."
 
 from __future__ import annotations
 
+import re
+
 from skill.catalog import CATALOG
 from skill.speech import Window
 from tests.support.alexa import Alexa, Heard
@@ -154,3 +156,20 @@ def test_chest_pain_or_feeling_faint_is_urgent_in_a_workout_and_at_the_menu() ->
         told = menu.say("ReportPainIntent", symptom=symptom)
         assert told.ends_session and all(words in told.text.lower() for words in URGENT), told.text
         assert "kept your workout" not in told.text.lower()  # there was none running
+
+
+def test_the_summary_after_leaving_out_counts_what_the_person_heard_and_says_what_was_left_out() -> None:
+    alexa = Alexa()
+    start = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT20M")
+    work = next(w for w in windows(start) if w.kind == "work")
+    alexa.interrupt(work.start + 2, "ReportPainIntent", body_part="back")
+    heard = [alexa.say("AMAZON.YesIntent")]
+    while not heard[-1].finished:
+        assert len(heard) < 80, "the workout never finished"
+        heard.append(alexa.say("AMAZON.NextIntent"))
+    said = " ".join(reply.text for reply in heard).lower()
+    totals = set(re.findall(r"exercise \w+ of (\w+)", said))
+    assert len(totals) == 1, totals  # every announcement after leaving out agrees
+    summary = re.search(r"you completed (\w+) of (\w+) exercises", said)
+    assert summary and summary.group(2) == totals.pop(), said[-300:]
+    assert "left out" in said[said.index("you completed") :]

@@ -49,8 +49,7 @@ class DescribeExerciseIntentHandler(AbstractRequestHandler):
         exercise: Exercise | None = None
         if value is not None:
             if value.id is None or value.id not in CATALOG:
-                names = ", ".join(e.name for e in CATALOG.values())
-                script = turn.script(("describe.unknown", {"heard": value.heard, "names": names}))
+                script = turn.script(("describe.unknown", {"heard": value.heard, "names": _some_names(turn)}))
                 return _carry_on(turn, script)
             exercise = CATALOG[value.id]
         elif turn.workout is not None and turn.workout.current is not None:
@@ -58,6 +57,20 @@ class DescribeExerciseIntentHandler(AbstractRequestHandler):
         if exercise is None:
             return turn.ask(turn.script("describe.which"), "describe.which")
         return _carry_on(turn, describe(turn, exercise))
+
+
+SUGGESTED = 3  # exercises named after "I don't coach that": a few, not the whole catalog, by voice
+
+
+def _some_names(turn: Turn) -> str:
+    """ "the plank, the deadlift or the wide pull up": this workout's exercises, or the main ones."""
+    workout = turn.workout
+    ids = [step.exercise for step in workout.steps if step.phase == "main"] if workout is not None else []
+    ids = list(dict.fromkeys(ids)) or [e.id for e in CATALOG.values() if e.phase.value == "main"]
+    names = [CATALOG[i].name for i in ids[:SUGGESTED]]
+    if len(names) == 1:
+        return names[0]
+    return turn.coach.text("amount.or", items=", the ".join(names[:-1]), last=names[-1])
 
 
 def describe(turn: Turn, exercise: Exercise) -> Script:
@@ -119,7 +132,8 @@ class ProgressIntentHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         progress = summarize(turn.user.history, turn.now.date())
         if progress.last is None:
-            return _carry_on(turn, turn.script("progress.none"))
+            underway = turn.workout is not None and turn.in_workout
+            return _carry_on(turn, turn.script("progress.first_underway" if underway else "progress.none"))
         last = progress.last
         when = {0: "progress.today", 1: "progress.yesterday"}.get(progress.days_since_last or 0, "progress.days_ago")
         script = turn.script(

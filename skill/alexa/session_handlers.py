@@ -161,6 +161,9 @@ class FallbackIntentHandler(AbstractRequestHandler):
     def handle(self, handler_input: HandlerInput) -> Response:
         turn = Turn.of(handler_input)
         workout = turn.workout
+        if workout is not None and turn.new_session:  # a saved workout, not one running in this session
+            turn.session.offer = "resume"
+            return turn.ask(turn.script("fallback.saved"), "launch.resume_reprompt")
         if workout is not None and turn.in_workout:
             workout.pause()
             return turn.ask(turn.script("fallback.workout"), "pause.reprompt")

@@ -207,7 +207,10 @@ class Turn:
         self.user.record(record)
         days = streak(self.user.history, self.now.date())
         ask = record.completed > 0  # how did it feel? (the answer shapes the next plan)
-        script.extend(self.coach.finish(record.completed, record.skipped, record.seconds, days, ask=ask))
+        left_out = len(done.left_out)
+        script.extend(
+            self.coach.finish(record.completed, record.skipped - left_out, record.seconds, days, ask, left_out)
+        )
         workout.begin_block(windows, Position(len(workout.steps)), script.duration, self.now, self.device)
         workout.status = "finished"
         if not workout.steps:  # everything was left out: there is no last reply to come back to

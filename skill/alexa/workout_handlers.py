@@ -18,6 +18,7 @@ from skill.alexa.turn import MENU, Turn
 from skill.catalog import Area, Level, Place
 from skill.numbers import seconds_phrase, spoken
 from skill.planning import MAX_MINUTES, MIN_MINUTES, plan_routine, previous_vertical_pull
+from skill.routine import Position
 from skill.speech import ssml_problems
 from skill.workout import Entry, WorkoutState
 
@@ -83,13 +84,14 @@ def start_workout(turn: Turn, handler_input: HandlerInput) -> Response:
     script = turn.script()
     if turn.workout is not None:
         turn.coach.say(script, "workout.replaced")
-    if minutes_note:
+    plan = plan_routine(area, level, place, minutes, previous_vertical_pull(turn.user.history))
+    longer_than_needed = minutes_note == "duration.too_long" and plan.capped is not None
+    if minutes_note and not longer_than_needed:  # one note about the length, not two that disagree
         turn.coach.say(script, minutes_note, minutes=spoken(minutes or MIN_MINUTES))
     for heard, key in ((bad_level, "start.unknown_level"), (bad_place, "start.unknown_place")):
         if heard:
             turn.coach.say(script, key, heard=heard)
-    plan = plan_routine(area, level, place, minutes, previous_vertical_pull(turn.user.history))
-    turn.coach.plan_note(script, plan)
+    turn.coach.plan_note(script, plan, beyond_an_hour=longer_than_needed)
     first_time = turn.user.first_time
     workout = WorkoutState.start(plan, turn.now)
     learned = {step.exercise: turn.user.offset(step.exercise) for step in workout.steps}
@@ -141,8 +143,16 @@ class PreviousIntentHandler(AbstractRequestHandler):
         turn = Turn.of(handler_input)
         workout = turn.workout
         assert workout is not None
+        before = workout.pos
         workout.previous()
-        return turn.perform(turn.script("previous.done"))
+        name = workout.steps[workout.pos.step].info.name
+        if workout.pos.step < before.step:
+            key = "previous.done"
+        elif before == Position(workout.pos.step):  # already at the start of the first exercise
+            key = "previous.first"
+        else:
+            key = "previous.restart"
+        return turn.perform(turn.script((key, {"name": name})))
 
 
 class RepeatIntentHandler(AbstractRequestHandler):
