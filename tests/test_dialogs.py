@@ -92,7 +92,9 @@ def test_describe_an_exercise_by_name_the_current_one_and_an_unknown_one() -> No
     side = alexa.say("DescribeExerciseIntent", exercise="side_plank")
     assert "side plank" in side and len(side.text.split()) > 30
     unknown = alexa.say("DescribeExerciseIntent", exercise=Unresolved("pilates"))
-    assert "pilates" in unknown and "glute bridge" in unknown and "seated row" in unknown
+    named = [e.name for e in CATALOG.values() if e.name in unknown.text.lower()]
+    assert "pilates" in unknown and 1 <= len(named) <= 3, named  # a few it can explain, not the catalog read out
+    assert len(unknown.text.split()) < 45
     first = alexa.say("StartWorkoutIntent", area="upper_back", place="gym")
     current = CATALOG[first.attributes["workout"]["steps"][0]["exercise"]]
     how = alexa.interrupt(5, "DescribeExerciseIntent")
@@ -183,7 +185,7 @@ def test_not_understood_gets_help_that_fits() -> None:
 
 def test_durations_out_of_range_are_clamped_and_said() -> None:
     alexa = Alexa()
-    long = alexa.say("StartWorkoutIntent", duration="PT3H")
+    long = alexa.say("StartWorkoutIntent", area="full_back", level="advanced", place="gym", duration="PT3H")
     assert "at most an hour" in long
     short = alexa.say("StartWorkoutIntent", duration="PT1M")
     assert "at least five minutes" in short

@@ -161,3 +161,18 @@ def test_a_workout_beyond_the_hard_bounds_is_ignored_with_a_warning(
         heard = alexa.say("WorkoutStatusIntent")
     assert exercises_left(heard) == honest
     assert "ignored" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["no intent", "no name"])
+def test_an_intent_request_with_no_intent_is_not_understood_not_an_error(damage: str) -> None:
+    from local_runner import envelopes
+
+    alexa = started()
+    request = envelopes.intent_request("AMAZON.PauseIntent")
+    if damage == "no intent":
+        del request["intent"]
+    else:
+        del request["intent"]["name"]
+    heard = alexa.send(request)
+    assert "didn't catch that" in heard.text and "went wrong" not in heard.text
+    assert exercises_left(alexa.say("WorkoutStatusIntent"))  # the workout is still there

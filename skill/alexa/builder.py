@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import CustomSkillBuilder
+from ask_sdk_model import Intent, IntentRequest
 
 from skill.alexa import feedback_handlers as feedback
 from skill.alexa import info_handlers as info
@@ -64,6 +65,10 @@ class BoundedSkill(CustomSkill):
     """
 
     def invoke(self, request_envelope: RequestEnvelope, context: Any) -> ResponseEnvelope:
+        request = request_envelope.request
+        if isinstance(request, IntentRequest) and (request.intent is None or not request.intent.name):
+            log.warning("an intent request with no intent name: taken as not understood")
+            request.intent = Intent(name="AMAZON.FallbackIntent")  # handlers may read intent.name
         session = request_envelope.session
         attributes = getattr(session, "attributes", None)
         if session is not None and isinstance(attributes, dict):

@@ -15,6 +15,7 @@ from skill.alexa.turn import MENU, Turn
 from skill.alexa.workout_handlers import start_workout
 from skill.coach import Coach
 from skill.numbers import spoken
+from skill.workout import state_from_json
 
 if TYPE_CHECKING:
     from ask_sdk_core.handler_input import HandlerInput
@@ -205,6 +206,10 @@ class CatchAllExceptionHandler(AbstractExceptionHandler):
 
     def handle(self, handler_input: HandlerInput, exception: Exception) -> Response:
         log.exception("request failed: %s", type(exception).__name__)
+        in_session = handler_input.request_envelope.session is not None
+        attributes = handler_input.attributes_manager.session_attributes if in_session else None
+        if attributes and "workout" in attributes and state_from_json(attributes["workout"]) is None:
+            del attributes["workout"]  # not carried on unreadable: the next request reads the stored one
         coach = Coach(str(getattr(handler_input.request_envelope.request, "locale", None) or "en-US"))
         speech = coach.sentence("error.general")
         reprompt = coach.sentence("menu.reprompt")
