@@ -56,7 +56,14 @@ class PlanError(StrongBackError, ValueError):
 
 def workout_seconds(area: Area, level: Level, place: Place, minutes: int | None, steps: list[Step]) -> float:
     """Seconds of the whole workout, everything the coach says included."""
-    plan = Plan(area, level, place, minutes, tuple(steps), 0)
+    return _workout_seconds(area, level, place, minutes, tuple(steps))
+
+
+@lru_cache(maxsize=4096)
+def _workout_seconds(area: Area, level: Level, place: Place, minutes: int | None, steps: tuple[Step, ...]) -> float:
+    """A pure function of its inputs: "how long is left" asks it again for the same steps, request after
+    request of one workout (and planning for the same candidate routines)."""
+    plan = Plan(area, level, place, minutes, steps, 0)
     state = WorkoutState.start(plan, datetime(2000, 1, 1, tzinfo=UTC))
     return sum(script.duration for script in workout_scripts(state))
 
