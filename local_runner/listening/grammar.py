@@ -47,7 +47,8 @@ def spoken_durations() -> list[str]:
     phrases = []
     for number in _spoken_numbers(1, 60):
         phrases += [f"{number} minute", f"{number} minutes"]
-    phrases += ["half an hour", "a half hour", "an hour", "one hour", "a quarter of an hour", "quarter of an hour"]
+    phrases += ["half an hour", "a half hour", "half hour", "an hour", "one hour"]
+    phrases += ["a quarter of an hour", "quarter of an hour"]
     phrases += ["forty five minutes", "an hour and a half", "a minute"]
     return sorted(set(phrases))
 
