@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import array
 import math
+import operator
 import sys
 from collections import deque
 from dataclasses import dataclass
@@ -39,7 +40,7 @@ def frame_db(pcm: bytes) -> float:
         samples.byteswap()
     if not samples:
         return QUIETEST_FLOOR_DB
-    power = sum(value * value for value in samples) / len(samples)
+    power = sum(map(operator.mul, samples, samples)) / len(samples)
     return max(QUIETEST_FLOOR_DB, 10 * math.log10(power + 1e-9))
 
 

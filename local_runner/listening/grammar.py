@@ -47,7 +47,8 @@ def spoken_durations() -> list[str]:
     phrases = []
     for number in _spoken_numbers(1, 60):
         phrases += [f"{number} minute", f"{number} minutes"]
-    phrases += ["half an hour", "a half hour", "an hour", "one hour", "a quarter of an hour", "quarter of an hour"]
+    phrases += ["half an hour", "a half hour", "half hour", "an hour", "one hour"]
+    phrases += ["a quarter of an hour", "quarter of an hour"]
     phrases += ["forty five minutes", "an hour and a half", "a minute"]
     return sorted(set(phrases))
 
@@ -93,6 +94,7 @@ class _Builder:
         self.words: set[str] = set()
         self.states = 2  # 0: start, 1: final
         self._shared: dict[tuple[Any, ...], int] = {}  # (final, outgoing words and states) -> state
+        self._slot_entries: dict[tuple[str, int], int] = {}  # (slot, state after it) -> its first state
 
     def new_state(self) -> int:
         self.states += 1
@@ -125,22 +127,33 @@ class _Builder:
         return state
 
     def _slot(self, source: int, target: int, probability: float, slot: str) -> None:
-        """Every way to say ``slot``, as its own small word graph from ``source`` to ``target``."""
-        phrases = [tuple(phrase.split()) for phrase in self.slot_phrases[slot]]
-        self._fan_out(_trie(phrases), source, target, probability)
+        """Every way to say ``slot``, as a small word graph from ``source`` to ``target``: one graph
+        for each slot and target, entered by a free step, so the many samples that reach the same
+        place after "{duration}" share its ways of saying it (the same sentences, far fewer states:
+        pocketsphinx's grammar search costs time in proportion to the states, whatever the beams)."""
+        entry = self._slot_entries.get((slot, target))
+        if entry is None:
+            phrases = [tuple(phrase.split()) for phrase in self.slot_phrases[slot]]
+            entry = self._slot_entries[(slot, target)] = self._slot_state(_trie(phrases), target)
+        self.transitions.append((source, entry, probability))
 
-    def _fan_out(self, node: _Node, source: int, target: int, probability: float) -> None:
+    def _slot_state(self, node: _Node, target: int) -> int:
+        """The state for ``node`` of a slot's phrases that end in ``target``; nodes with the same
+        words after them share one state ("twenty" and "thirty" before "minute" or "minutes")."""
+        targets = {
+            word: target if child.final and not child.children else self._slot_state(child, target)
+            for word, child in node.children.items()
+        }
+        key = ("slot", target, node.final, tuple(sorted(targets.items())))
+        if key in self._shared:
+            return self._shared[key]
+        state = self._shared[key] = self.new_state()
         total = node.paths()
+        if node.final:
+            self.transitions.append((state, target, 1 / total))
         for word, child in node.children.items():
-            share = probability * child.paths() / total
-            if child.final and not child.children:
-                self.word(source, target, share, word)
-                continue
-            state = self.new_state()
-            self.word(source, state, share, word)
-            if child.final:
-                self.transitions.append((state, target, 1 / child.paths()))
-            self._fan_out(child, state, target, 1.0)
+            self.word(state, targets[word], child.paths() / total, word)
+        return state
 
 
 def _words(text: str) -> tuple[str, ...]:

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 from local_runner.understanding.text import FUNCTION_WORDS
 
 if TYPE_CHECKING:
-    from local_runner.listening.recognizer import Hypotheses
+    from local_runner.listening.endpointing import Utterance
+    from local_runner.listening.recognizer import Hypotheses, Recognizer
     from local_runner.understanding.parser import Understander
 
 FALLBACK = "AMAZON.FallbackIntent"
@@ -101,6 +102,26 @@ class Judge:
             return FALLBACK, {}, 0.0
         understood = self.understander.understand(words)
         return understood.intent, understood.to_contract()["slots"], understood.confidence
+
+    def listen(self, recognizer: Recognizer, utterance: Utterance) -> Heard:
+        """The verdict on one utterance, decoding no more than it takes: nothing for the room's own
+        noise; only the free reading when it is a command of a few words the parser is sure of and
+        that ends nothing (the grammar's reading could not change the verdict: agreeing, it means
+        the same command; disagreeing, the free reading is taken anyway); both readings otherwise."""
+        from local_runner.listening.recognizer import FREE, GRAMMAR, Hypotheses
+
+        if utterance.above_floor_db < self.settings.above_floor_db:
+            return Heard(Verdict.NOTHING)
+        free = recognizer.transcribe(utterance.pcm, FREE)
+        intent, _, confidence = self._parse(free)
+        if (
+            len(free.split()) > self.settings.short
+            and intent not in DESTRUCTIVE | {FALLBACK}
+            and confidence >= self.settings.free_confidence
+        ):
+            return Heard(Verdict.ACT, free, intent)
+        heard = Hypotheses(free, recognizer.transcribe(utterance.pcm, GRAMMAR))
+        return self.judge(heard, utterance.above_floor_db)
 
     def judge(self, heard: Hypotheses, above_floor_db: float = 99.0) -> Heard:
         """The verdict on one utterance's two readings, ``above_floor_db`` over the room's noise."""

@@ -10,11 +10,11 @@ frequencies from pocketsphinx's general model (in its wheel): speech that is no 
 be heard as what it is ("is the kettle boiling") and the offline parser finds no command in it,
 instead of a command being forced out of it.
 
-Estimation: every intent is equally likely a priori, and every sample within an intent (as in
-the grammar); interpolated Witten-Bell smoothing, which takes the fractional counts that gives;
-written as an ARPA text model, which pocketsphinx loads directly. It is built in well under a
-second when the recogniser starts, from the same files as everything else: nothing generated is
-checked in and nothing is downloaded.
+Estimation: an intent's prior share grows with the square root of its number of samples, and
+every sample within an intent is equally likely; interpolated Witten-Bell smoothing, which takes
+the fractional counts that gives; written as an ARPA text model, which pocketsphinx loads directly.
+It is built in well under a second when the recogniser starts, from the same files as everything
+else: nothing generated is checked in and nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -43,6 +43,10 @@ SLOT_FILLS = 6
 # People give workout lengths in round numbers: "ten minutes" is said far more often than "thirty
 # seven minutes", so durations of a multiple of five minutes take this many turns to one.
 ROUND_DURATIONS = 6
+# An intent's share of the sentences grows with the square root of its number of samples (chosen on
+# the tune set over equal shares and plain proportion): workouts, said in thousands of ways with
+# their slots, get more room than "yes", without crowding out one-word commands.
+INTENT_SHARE_POWER = 0.5
 BACKGROUND_WORDS = 2000  # the most common words of general English around the domain's
 BACKGROUND_SHARE = 0.03  # their share of the unigram probability
 _WORD = re.compile(r"^[a-z][a-z']*$")
@@ -83,8 +87,9 @@ def command_sentences(model: Mapping[str, Any], fills: int = SLOT_FILLS) -> list
     total = sum(len(samples) for samples in by_intent.values())
     sentences: list[tuple[Sentence, float]] = []
     turn: dict[str, int] = defaultdict(int)  # the next value of each slot, so that all take turns
-    for samples in by_intent.values():
-        weight = total / len(by_intent) / len(samples)
+    shares = {name: len(samples) ** INTENT_SHARE_POWER for name, samples in by_intent.items()}
+    for name, samples in by_intent.items():
+        weight = total * shares[name] / sum(shares.values()) / len(samples)
         for sample in samples:
             slots = [word[1:-1] for word in sample if word.startswith("{")]
             if not slots:

@@ -69,7 +69,7 @@ class SpokenCommands:
     def command(self, utterance: Utterance) -> str | None:
         from local_runner.listening.hearing import NO, YES, Verdict
 
-        heard = self.judge.judge(self.recognizer.hear(utterance.pcm), utterance.above_floor_db)
+        heard = self.judge.listen(self.recognizer, utterance)
         asked, self._asked = self._asked, None
         if asked is not None and utterance.start - asked[1] <= CONFIRM_SECONDS:
             if heard.verdict is Verdict.ACT and heard.intent == YES:

@@ -18,6 +18,7 @@ down to the words of both, plus ``pronunciations.dict`` for the words it lacks (
 from __future__ import annotations
 
 import array
+import operator
 import random
 import re
 import sys
@@ -52,6 +53,7 @@ INSTALL_HINT = "pip install 'pocketsphinx>=5,<6' (make coach installs it)"
 # ("pause" heard as "lats"). At about -55 dB it is far below any room's own noise.
 _HISS = random.Random(16000)
 NOISE_FLOOR = array.array("h", (round(_HISS.gauss(0, 60)) for _ in range(SAMPLE_RATE)))
+_HISS_PEAK = max(abs(value) for value in NOISE_FLOOR)
 
 
 def with_noise_floor(pcm: bytes) -> bytes:
@@ -60,9 +62,12 @@ def with_noise_floor(pcm: bytes) -> bytes:
     samples.frombytes(pcm[: len(pcm) // 2 * 2])
     if sys.byteorder == "big":
         samples.byteswap()
-    floor = NOISE_FLOOR
-    size = len(floor)
-    mixed = array.array("h", (max(-32768, min(32767, value + floor[i % size])) for i, value in enumerate(samples)))
+    size = len(samples)
+    floor = (NOISE_FLOOR * (size // len(NOISE_FLOOR) + 1))[:size]
+    if samples and (max(samples) > 32767 - _HISS_PEAK or min(samples) < -32768 + _HISS_PEAK):
+        mixed = array.array("h", (max(-32768, min(32767, a + b)) for a, b in zip(samples, floor, strict=True)))
+    else:  # no sample can leave the 16-bit range: add without clipping (the common case, and far faster)
+        mixed = array.array("h", map(operator.add, samples, floor))
     if sys.byteorder == "big":
         mixed.byteswap()
     return mixed.tobytes()

@@ -382,7 +382,7 @@ def outcome(pcm: bytes, recognizer: Any, judge: Any, nlu: Any) -> Outcome:
 
     acted, asked, sorry = [], [], False
     for utterance in recognizer.segments([pcm]):
-        heard = judge.judge(recognizer.hear(utterance.pcm), utterance.above_floor_db)
+        heard = judge.listen(recognizer, utterance)
         if heard.verdict is Verdict.ACT:
             acted.append(nlu.understand(heard.words).to_contract())
         elif heard.verdict is Verdict.CONFIRM:
