@@ -8,13 +8,7 @@ from datetime import timedelta
 import pytest
 
 from skill.catalog import CATALOG
-from skill.speech import Window
-from tests.support.alexa import Alexa, Unresolved
-
-
-def windows(heard) -> list[Window]:  # type: ignore[no-untyped-def]
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
+from tests.support.alexa import Alexa, Unresolved, windows
 
 
 def finish_workout(alexa: Alexa, limit: int = 60):  # type: ignore[no-untyped-def]

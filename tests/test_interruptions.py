@@ -16,7 +16,7 @@ import pytest
 
 from skill.catalog import CATALOG
 from skill.speech import Window
-from tests.support.alexa import Alexa, Heard
+from tests.support.alexa import Alexa, Heard, windows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -54,11 +54,6 @@ def table() -> list[tuple[str, str, str]]:
             assert word, f"cell {row[0]} x {column} has no outcome word: {cell!r}"
             found.append((row[0], column, word.group(1)))
     return found
-
-
-def windows(heard: Heard) -> list[Window]:
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
 
 
 def unit(window: Window) -> tuple[int, int, int]:

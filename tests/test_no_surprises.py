@@ -4,13 +4,7 @@ and what they must hear. (Through the real lambda_handler; phrases as Alexa reso
 from __future__ import annotations
 
 from skill.numbers import spoken
-from skill.speech import Window
-from tests.support.alexa import Alexa, Heard
-
-
-def windows(heard: Heard) -> list[Window]:
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
+from tests.support.alexa import Alexa, Heard, windows
 
 
 def doses(heard: Heard) -> list[tuple[int | None, int | None, int]]:

@@ -7,36 +7,19 @@ from __future__ import annotations
 import re
 
 from skill.catalog import CATALOG
-from skill.speech import Window
-from tests.support.alexa import Alexa, Heard
+from tests.support.alexa import Alexa, Heard, walk_to_work_of, windows
 
 ADVICE = ("sharp or shooting", "numbness", "spreads down a leg", "doctor or physical therapist")
-
-
-def windows(heard: Heard) -> list[Window]:
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
 
 
 def exercises(heard: Heard) -> list[str]:
     return [step["exercise"] for step in heard.attributes["workout"]["steps"]]
 
 
-def into_a_hold_of(alexa: Alexa, exercise: str, heard: Heard) -> tuple[Heard, Window]:
-    """Walk on with "next" until a reply holds ``exercise``; that reply and its work window."""
-    for _ in range(40):
-        steps = exercises(heard)
-        work = [w for w in windows(heard) if w.kind == "work" and steps[w.step] == exercise]
-        if work:
-            return heard, work[0]
-        heard = alexa.say("AMAZON.NextIntent")
-    raise AssertionError(f"never reached the {exercise}")
-
-
 def test_back_pain_mid_plank_stops_the_set_advises_and_leaves_out_what_loads_the_back() -> None:
     alexa = Alexa()
     start = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT30M")
-    _, hold = into_a_hold_of(alexa, "plank", start)
+    _, hold = walk_to_work_of(alexa, "plank", start)
     hurt = alexa.interrupt(hold.start + hold.seconds / 2, "ReportPainIntent", body_part="back")
     # The set stops at once: nothing more is performed, the coach waits for an answer.
     assert not windows(hurt) and not hurt.ends_session

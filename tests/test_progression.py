@@ -7,14 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from skill.progress import Preference, UserData, merge
-from skill.speech import Window
 from skill.workout import HistoryRecord
-from tests.support.alexa import Alexa, Heard
-
-
-def windows(heard: Heard) -> list[Window]:
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
+from tests.support.alexa import Alexa, Heard, walk_to_work_of, windows
 
 
 def doses(heard: Heard) -> dict[str, tuple[int | None, int | None]]:
@@ -132,35 +126,23 @@ def test_learned_doses_and_level_merge_the_later_one_and_ratings_are_kept() -> N
 
 def test_a_side_plank_paused_with_two_seconds_left_switches_with_its_change_over() -> None:
     alexa = Alexa()
-    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home")
-    for _ in range(40):
-        steps = heard.attributes["workout"]["steps"]
-        side = [w for w in windows(heard) if w.kind == "work" and steps[w.step]["exercise"] == "side_plank"]
-        if side:
-            break
-        heard = alexa.say("AMAZON.NextIntent")
-    first_side = side[0]
+    start = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home")
+    _, first_side = walk_to_work_of(alexa, "side_plank", start)
     alexa.interrupt(first_side.end - 2, "AMAZON.PauseIntent")
     resumed = alexa.say("AMAZON.ResumeIntent")
     found = windows(resumed)
     assert found[0].kind == "lead" and found[0].side == 1 and found[0].seconds >= 3.5
     lead_words = " ".join(s for s in resumed.text.split(".")[:4]).lower()
     assert "switch" in lead_words or "other side" in lead_words
-    assert "three" in resumed.text.lower().split("go")[0] or "three" in resumed.text.lower()
+    assert "three. two. one." in resumed.text.lower()  # the change-over's count-in before the hold
     work = next(w for w in found if w.kind == "work")
     assert work.side == 1 and work.start >= found[0].end - 0.01
 
 
 def test_a_side_plank_paused_mid_side_finishes_that_side_then_changes_over() -> None:
     alexa = Alexa()
-    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home")
-    for _ in range(40):
-        steps = heard.attributes["workout"]["steps"]
-        side = [w for w in windows(heard) if w.kind == "work" and steps[w.step]["exercise"] == "side_plank"]
-        if side:
-            break
-        heard = alexa.say("AMAZON.NextIntent")
-    first_side = side[0]
+    start = alexa.say("StartWorkoutIntent", area="lower_back", level="beginner", place="home")
+    _, first_side = walk_to_work_of(alexa, "side_plank", start)
     alexa.interrupt(first_side.start + 5, "AMAZON.PauseIntent")
     resumed = alexa.say("AMAZON.ResumeIntent")
     kinds = [(w.kind, w.side) for w in windows(resumed)]

@@ -11,8 +11,8 @@ import pytest
 
 from skill.catalog import CATALOG
 from skill.screen import DOCUMENT_PATH
-from skill.speech import Window, timeline_from_ssml
-from tests.support.alexa import Alexa, Heard
+from skill.speech import timeline_from_ssml
+from tests.support.alexa import Alexa, Heard, windows
 from tests.support.apl_sim import Runner, payload_references
 
 SPOKEN_NUMBERS = {
@@ -26,11 +26,6 @@ def render(heard: Heard) -> dict[str, Any]:
     documents = [d for d in heard.directives if d["type"] == "Alexa.Presentation.APL.RenderDocument"]
     assert len(documents) == 1, heard.directives
     return documents[0]
-
-
-def windows(heard: Heard) -> list[Window]:
-    block = (heard.attributes.get("workout") or {}).get("block") or {}
-    return [Window.from_list(w) for w in block.get("windows", [])]
 
 
 def number_said(text: str) -> int | None:

@@ -16,7 +16,7 @@ from ask_sdk_model import ResponseEnvelope
 
 from interaction_models import load_model
 from local_runner import envelopes
-from skill.speech import ssml_problems, timeline_from_ssml
+from skill.speech import Window, ssml_problems, timeline_from_ssml
 from skill.workout import REPLY_LAG_SECONDS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,3 +217,21 @@ def readable(carried: dict[str, Any]) -> dict[str, Any]:
     """Session attributes with the workout (carried as JSON text) read back into an object, for assertions."""
     workout = carried.get("workout")
     return {**carried, "workout": json.loads(workout)} if isinstance(workout, str) else dict(carried)
+
+
+def windows(heard: Heard) -> list[Window]:
+    """The timed windows of what a reply performs (talk, count, work, switch, rest, prompt), as the
+    workout state records them; none for a reply that performs nothing."""
+    block = (heard.attributes.get("workout") or {}).get("block") or {}
+    return [Window.from_list(w) for w in block.get("windows", [])]
+
+
+def walk_to_work_of(alexa: Alexa, exercise: str, heard: Heard, limit: int = 40) -> tuple[Heard, Window]:
+    """Say "next" after each reply until one performs ``exercise``; that reply and its first work window."""
+    for _ in range(limit):
+        steps = heard.attributes["workout"]["steps"]
+        work = [w for w in windows(heard) if w.kind == "work" and steps[w.step]["exercise"] == exercise]
+        if work:
+            return heard, work[0]
+        heard = alexa.say("AMAZON.NextIntent")
+    raise AssertionError(f"never reached the {exercise}")
