@@ -3,8 +3,10 @@
 Lambda's code directory is read-only, so Python cannot write the bytecode it compiles: without it in
 the artifact, every cold start compiles every module it imports from source. Compiling the whole
 artifact would double its size (ask_sdk_model alone is 681 modules; a request needs about 240), so
-this runs the built function once, in a throwaway process, on a launch request and the start of a
-workout, and compiles exactly the modules that imported from the artifact, and all of ``skill/``.
+this runs the built function once, in a throwaway process, on a launch, the start of a workout and
+a "next", and compiles the library modules that imported from the artifact, each to a .pyc in place
+of its source (Python imports such a file as the module; a traceback through it shows no source
+line), and the project's own code (``lambda_function.py``, ``skill/``) beside its source.
 Usage: python compile_cold_path.py ARTIFACTS_DIR
 """
 
@@ -15,53 +17,46 @@ import os
 import py_compile
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
-def _request(kind: str, new: bool, attributes: dict[str, object], intent: dict[str, object] | None = None) -> dict:
-    request: dict[str, object] = {
-        "type": kind,
-        "requestId": "amzn1.echo-api.request.build",
-        "timestamp": "2026-01-05T07:00:00Z",
-        "locale": "en-US",
-    }
-    if intent is not None:
-        request["intent"] = intent
-    system = {
-        "application": {"applicationId": "amzn1.ask.skill.build"},
-        "user": {"userId": "amzn1.ask.account.build"},
-        "device": {"deviceId": "amzn1.ask.device.build", "supportedInterfaces": {}},
-        "apiEndpoint": "https://api.amazonalexa.com",
-    }
-    return {
-        "version": "1.0",
-        "session": {
-            "new": new,
-            "sessionId": "amzn1.echo-api.session.build",
-            "application": {"applicationId": "amzn1.ask.skill.build"},
-            "user": {"userId": "amzn1.ask.account.build"},
-            "attributes": attributes,
-        },
-        "context": {"System": system},
-        "request": request,
-    }
+def _conversation(handler: Callable[[dict[str, Any], object], dict[str, Any]]) -> None:
+    """A launch, the start of a workout and a "next", as Alexa sends them (the local coach's envelopes)."""
+    from local_runner import envelopes  # stdlib only; from the checkout, after the artifact on sys.path
+
+    moment = datetime(2026, 1, 5, 7, 0, tzinfo=UTC)
+    attributes: dict[str, Any] = {}
+    for number, request in enumerate(
+        (
+            envelopes.launch_request(),
+            envelopes.intent_request("StartWorkoutIntent"),
+            envelopes.intent_request("AMAZON.NextIntent"),
+        )
+    ):
+        event = envelopes.envelope(
+            request,
+            user_id="amzn1.ask.account.build",
+            session_id="amzn1.echo-api.session.build",
+            new=number == 0,
+            attributes=attributes,
+            locale="en-US",
+            moment=moment,
+        )
+        attributes = handler(event, None).get("sessionAttributes") or {}
 
 
 def main(artifacts: Path) -> int:
     os.environ.pop("WORKOUT_TABLE", None)
     os.environ["STRONG_BACK_DB"] = str(Path(tempfile.mkdtemp()) / "build.db")
-    sys.path.insert(0, str(artifacts))
+    sys.path[:0] = [str(artifacts), str(Path(__file__).resolve().parent.parent)]
     import lambda_function  # imported from the artifact, as Lambda does
 
-    reply = lambda_function.lambda_handler(_request("LaunchRequest", True, {}), None)
-    start = {"name": "StartWorkoutIntent", "confirmationStatus": "NONE", "slots": {}}
-    reply = lambda_function.lambda_handler(
-        _request("IntentRequest", False, reply.get("sessionAttributes") or {}, start), None
-    )
-    following = {"name": "AMAZON.NextIntent", "confirmationStatus": "NONE", "slots": {}}
-    lambda_function.lambda_handler(
-        _request("IntentRequest", False, reply.get("sessionAttributes") or {}, following), None
-    )
+    _conversation(lambda_function.lambda_handler)
     root = artifacts.resolve()
     imported = {
         Path(module.__file__).resolve()
