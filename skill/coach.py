@@ -82,6 +82,12 @@ class Coach:
             return self.text("amount.exercises_one")
         return self.text("amount.exercises", count=spoken(min(count, 9999)))
 
+    def listed(self, items: list[str], either: bool = False) -> str:
+        """ "a, b and c" (``either``: "a, b or c"), as the locale joins a spoken list."""
+        if len(items) < 2:
+            return "".join(items)
+        return self.text("amount.or" if either else "amount.and", items=", ".join(items[:-1]), last=items[-1])
+
     def area_name(self, area: str) -> str:
         return self.text(f"area.{Area(area).value}")
 
@@ -157,10 +163,7 @@ class Coach:
         used = [item for s in state.steps for item in (s.info.equipment.get(place), *s.info.also_needs) if item]
         items = list(dict.fromkeys(used))
         if items:
-            listed = (
-                self.text("amount.and", items=", ".join(items[:-1]), last=items[-1]) if len(items) > 1 else items[0]
-            )
-            self.say(script, "workout.equipment", items=listed)
+            self.say(script, "workout.equipment", items=self.listed(items))
 
     def _phase_opening(self, script: Script, place: SetPlace) -> None:
         """ "First, a short warm-up." when this step opens a phase of the session."""

@@ -33,7 +33,7 @@ def test_back_pain_mid_plank_stops_the_set_advises_and_leaves_out_what_loads_the
     assert loaders, "the plan has back-loading exercises to leave out"
 
     left = alexa.say("AMAZON.YesIntent")
-    assert "left out the plank" in left.text.lower() or "no plank" in left.text.lower()
+    assert re.search(r"(left out|taken) the plank", left.text.lower()), left.text
     remaining = exercises(left)[hurt.attributes["workout"]["pos"][0] :]
     assert "plank" not in remaining
     assert not [e for e in remaining if "back" in CATALOG[e].loads]

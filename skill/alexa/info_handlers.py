@@ -67,10 +67,7 @@ def _some_names(turn: Turn) -> str:
     workout = turn.workout
     ids = [step.exercise for step in workout.steps if step.phase == "main"] if workout is not None else []
     ids = list(dict.fromkeys(ids)) or [e.id for e in CATALOG.values() if e.phase.value == "main"]
-    names = [CATALOG[i].name for i in ids[:SUGGESTED]]
-    if len(names) == 1:
-        return names[0]
-    return turn.coach.text("amount.or", items=", the ".join(names[:-1]), last=names[-1])
+    return turn.coach.listed([f"the {CATALOG[i].name}" for i in ids[:SUGGESTED]], either=True)
 
 
 def describe(turn: Turn, exercise: Exercise) -> Script:

@@ -87,8 +87,7 @@ def leave_out(turn: Turn) -> Response:
     part = offered_part(turn)
     turn.session.offer = None
     gone = workout.leave_out(part)
-    names = [step.info.name for step in gone]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    listed = turn.coach.listed([f"the {step.info.name}" for step in gone])
     opening = turn.script(("pain.left_out", {"names": listed}))
     return turn.perform(opening)
 
