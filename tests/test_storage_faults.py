@@ -379,3 +379,29 @@ def test_a_damaged_progress_file_is_moved_aside_and_the_person_told_where(
     assert "couldn't be read" not in start and carries_on(start)
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT count(*) FROM attributes").fetchone() == (1,)
+
+
+def test_a_threads_first_client_is_made_before_its_calls_budget_starts(proxy: FaultyProxy, table: WorkoutTable) -> None:
+    """Making a client (botocore loads its service model) is set-up, not waiting on DynamoDB: on a
+    new thread, a throttled read is still retried within the budget however long that took."""
+    import threading
+    import time
+
+    from skill.progress import merge_attributes
+    from skill.storage.dynamodb import DynamoDBStore, make_client
+
+    clients = make_client(proxy.url)
+    make = clients._make
+
+    def slow_make() -> object:  # a slow set-up (a cold disk, a busy machine): the fault to cause
+        time.sleep(0.8)
+        return make()
+
+    clients._make = slow_make
+    store = DynamoDBStore(table.name, clients, merge_attributes)
+    proxy.rules = {"GetItem": ["throttle"]}
+    outcome: list[object] = []
+    reader = threading.Thread(target=lambda: outcome.append(store.read("amzn1.ask.account.new")))
+    reader.start()
+    reader.join(timeout=10)
+    assert outcome and proxy.seen == {"GetItem": 2}, (outcome, proxy.seen)  # throttled, then retried

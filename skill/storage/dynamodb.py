@@ -168,6 +168,9 @@ class DynamoDBStore(ProgressStore):
     def _describe(self) -> str:
         return f"DynamoDB table {self.table_name}"
 
+    def _ready(self) -> None:
+        self.clients.client  # noqa: B018  (a new thread's client is made here, outside the budget)
+
     def _key(self, key: str) -> dict[str, Any]:
         return {PARTITION_KEY: {"S": key}}
 
