@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -153,6 +154,55 @@ def test_speech_that_is_no_command_is_answered_with_sorry(judge: Judge) -> None:
     assert heard.verdict is Verdict.SORRY
 
 
+# What pocketsphinx heard in two tune-set clips (flite's awb voice; festival's kal): the free
+# reading lost the last word, the grammar's kept it, and most of the free search's n-best list too.
+PULL_UP = Hypotheses(
+    "tell me how to do the lat",
+    "tell me how to do a pullup",
+    (
+        "tell me how to do a pullup",
+        "tell me how to do the lat",
+        "tell me how to do level off",
+        "tell me how to do a pull up",
+        "tell me how to do a pull off",
+    ),
+)
+HARDER = Hypotheses(
+    "can you make it a bit",
+    "can you make it harder",
+    ("can you make it harder", "can you make it a harder", "can you make it spot bigger", "can you make it how again"),
+)
+
+
+@pytest.mark.parametrize(
+    ("heard", "meant"),
+    [
+        (PULL_UP, {"intent": "DescribeExerciseIntent", "slots": {"exercise": "pull_up"}}),
+        (HARDER, {"intent": "AdjustDifficultyIntent", "slots": {"direction": "harder"}}),
+    ],
+)
+def test_the_command_most_readings_mean_is_acted_on(judge: Judge, heard: Hypotheses, meant: dict[str, Any]) -> None:
+    verdict = judge.judge(heard)
+    assert verdict.verdict is Verdict.ACT
+    assert understander("en-US").understand(verdict.words).to_contract() == meant
+    # the free reading alone would have been taken: it is the n-best list that outvotes it
+    alone = judge.judge(Hypotheses(heard.free, heard.grammar))
+    assert understander("en-US").understand(alone.words).to_contract() != meant
+
+
+def test_a_free_reading_its_own_n_best_list_does_not_bear_out_is_checked_against_the_grammar(judge: Judge) -> None:
+    searches = Searches(PULL_UP)
+    heard = judge.listen(searches, Utterance(0, 1, b""))  # type: ignore[arg-type]
+    assert searches.decoded == [FREE, GRAMMAR]
+    assert understander("en-US").understand(heard.words).to_contract()["slots"] == {"exercise": "pull_up"}
+
+
+def test_a_stop_most_readings_mean_is_still_asked_about(judge: Judge) -> None:
+    readings = ("stop the workout", "stop the work out", "what's the workout")
+    heard = judge.judge(Hypotheses("what's the workout", "stop the workout", readings))
+    assert heard.verdict is Verdict.CONFIRM and heard.intent == "AMAZON.StopIntent"
+
+
 def test_sound_barely_above_the_room_is_nothing(judge: Judge) -> None:
     assert judge.judge(Hypotheses("stop", "stop"), above_floor_db=2.0).verdict is Verdict.NOTHING
     assert judge.judge(Hypotheses("", "")).verdict is Verdict.NOTHING
@@ -168,6 +218,9 @@ class Searches:
     def transcribe(self, pcm: bytes, search: str) -> str:
         self.decoded.append(search)
         return self.heard.free if search == FREE else self.heard.grammar
+
+    def alternatives(self) -> tuple[str, ...]:
+        return self.heard.alternatives
 
 
 @pytest.mark.parametrize(
@@ -224,6 +277,9 @@ class Readings:
         if search == FREE:  # each utterance is heard freely first
             self.heard = self.readings.pop(0)
         return self.heard.free if search == FREE else self.heard.grammar
+
+    def alternatives(self) -> tuple[str, ...]:
+        return self.heard.alternatives
 
 
 def spoken_turns(readings: list[Hypotheses], gap: float = 2.0) -> tuple[list[str | None], list[str]]:

@@ -5,6 +5,12 @@ commands' language model and general English around it, and strictly, with the c
 Both readings go through the offline parser. How far they agree is the confidence measure:
 
 - the two readings mean the same command: act on it;
+- the free reading is a command of three words or more that the parser is sure of, that ends
+  nothing, and that most of the free search's n-best list means too: act on it;
+- otherwise the readings vote: the grammar's reading (2 votes), the free reading (1) and the free
+  search's n-best list (1, 1/2, 1/3... by rank) each count for the command they mean; a command
+  with at least half of all the votes is acted on ("tell me how to do the lat" heard freely,
+  "... a pullup" by the grammar and by most of the n-best list: the pull up);
 - both readings are a word or two: act on the grammar's (the free reading is weakest on one-word
   commands: "pause" heard freely as "close");
 - only the free reading is a command the parser is sure of (a paraphrase the grammar has no
@@ -22,6 +28,8 @@ only a little above the room's noise floor (``Utterance.above_floor_db``) is nev
 from __future__ import annotations
 
 import enum
+import functools
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +61,8 @@ class Settings:
     support: float = 0.34  # share of the grammar's words the free reading also heard, in order
     short: int = 2  # or: both readings this short (a one-word command in noise defeats the free reading)
     free_confidence: float = 0.6  # the parser's confidence in a command only the free reading has
+    grammar_votes: float = 2.0  # the grammar's reading counts this much; the free reading 1, its n-best 1/rank
+    majority: float = 0.5  # the share of all the votes a command needs to be acted on that way
 
 
 @dataclass(frozen=True)
@@ -96,8 +106,10 @@ class Judge:
     def __init__(self, understander: Understander, settings: Settings | None = None) -> None:
         self.understander = understander
         self.settings = settings or Settings()
+        # each utterance's dozen readings share many sentences, and "next" is said a hundred times
+        self._parse = functools.lru_cache(maxsize=512)(self._parse_words)
 
-    def _parse(self, words: str) -> tuple[str, dict[str, Any], float]:
+    def _parse_words(self, words: str) -> tuple[str, dict[str, Any], float]:
         if not words:
             return FALLBACK, {}, 0.0
         understood = self.understander.understand(words)
@@ -105,23 +117,61 @@ class Judge:
 
     def listen(self, recognizer: Recognizer, utterance: Utterance) -> Heard:
         """The verdict on one utterance, decoding no more than it takes: nothing for the room's own
-        noise; only the free reading when it is a command of a few words the parser is sure of and
-        that ends nothing (the grammar's reading could not change the verdict: agreeing, it means
-        the same command; disagreeing, the free reading is taken anyway); both readings otherwise."""
+        noise; only the free reading when it settles it alone (``_free_is_clear``: a sure command of a
+        few words that ends nothing, borne out by the free search's own n-best list; the grammar's
+        reading is then not decoded, as it rarely changes the verdict); both readings otherwise."""
         from local_runner.listening.recognizer import FREE, GRAMMAR, Hypotheses
 
         if utterance.above_floor_db < self.settings.above_floor_db:
             return Heard(Verdict.NOTHING)
         free = recognizer.transcribe(utterance.pcm, FREE)
-        intent, _, confidence = self._parse(free)
-        if (
-            len(free.split()) > self.settings.short
-            and intent not in DESTRUCTIVE | {FALLBACK}
-            and confidence >= self.settings.free_confidence
-        ):
-            return Heard(Verdict.ACT, free, intent)
-        heard = Hypotheses(free, recognizer.transcribe(utterance.pcm, GRAMMAR))
+        alternatives = recognizer.alternatives()  # read now: the grammar's decode replaces them
+        if self._free_is_clear(free, alternatives):
+            return Heard(Verdict.ACT, free, self._parse(free)[0])
+        heard = Hypotheses(free, recognizer.transcribe(utterance.pcm, GRAMMAR), alternatives)
         return self.judge(heard, utterance.above_floor_db)
+
+    def _free_is_clear(self, free: str, alternatives: tuple[str, ...]) -> bool:
+        """Whether the free reading alone settles it: a command of a few words that the parser is
+        sure of, that ends nothing, and that most of the free search's n-best list means too."""
+        intent, slots, confidence = self._parse(free)
+        if len(free.split()) <= self.settings.short or intent in DESTRUCTIVE | {FALLBACK}:
+            return False
+        if confidence < self.settings.free_confidence:
+            return False
+        if not alternatives:  # no n-best list to bear it out or not (a decoder that keeps none)
+            return True
+        voted = self.vote(free, "", alternatives)
+        return voted is not None and voted.intent == intent and self._parse(voted.words)[1] == slots
+
+    def vote(self, free: str, grammar: str, alternatives: tuple[str, ...]) -> Heard | None:
+        """The command most of the readings mean, if it has ``majority`` of the votes: the grammar's
+        reading counts ``grammar_votes``, the free reading 1, the n-best's sentences 1, 1/2, 1/3...
+        by rank. Readings that mean no command (or one the parser is unsure of) count against all."""
+        if not alternatives:  # without the n-best list, two readings are no majority to go by
+            return None
+        votes: dict[tuple[str, str], float] = defaultdict(float)
+        words: dict[tuple[str, str], str] = {}
+        total = 0.0
+        weighed = [(free, 1.0), (grammar, self.settings.grammar_votes)]
+        weighed += [(sentence, 1 / rank) for rank, sentence in enumerate(alternatives, 1)]
+        for sentence, weight in weighed:
+            if not sentence:
+                continue
+            total += weight
+            intent, slots, confidence = self._parse(sentence)
+            if intent == FALLBACK or confidence < self.settings.free_confidence:
+                continue
+            command = (intent, repr(sorted(slots.items())))
+            votes[command] += weight
+            words.setdefault(command, sentence)
+        if not votes:
+            return None
+        command, weight = max(votes.items(), key=lambda item: item[1])
+        if weight < self.settings.majority * total:
+            return None
+        verdict = Verdict.CONFIRM if command[0] in DESTRUCTIVE else Verdict.ACT
+        return Heard(verdict, words[command], command[0])
 
     def judge(self, heard: Hypotheses, above_floor_db: float = 99.0) -> Heard:
         """The verdict on one utterance's two readings, ``above_floor_db`` over the room's noise."""
@@ -132,6 +182,11 @@ class Judge:
         grammar_intent, grammar_slots, _ = self._parse(heard.grammar)
         if free_intent == grammar_intent != FALLBACK and free_slots == grammar_slots:
             return Heard(Verdict.ACT, heard.grammar, grammar_intent)
+        if self._free_is_clear(heard.free, heard.alternatives):
+            return Heard(Verdict.ACT, heard.free, free_intent)
+        voted = self.vote(heard.free, heard.grammar, heard.alternatives)
+        if voted is not None:
+            return voted
         free_words, grammar_words = len(heard.free.split()), len(heard.grammar.split())
         lone = not (free_words and grammar_words) and max(free_words, grammar_words) <= settings.short
         short = 0 < free_words <= settings.short and grammar_words <= settings.short

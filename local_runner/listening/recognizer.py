@@ -18,6 +18,7 @@ down to the words of both, plus ``pronunciations.dict`` for the words it lacks (
 from __future__ import annotations
 
 import array
+import itertools
 import operator
 import random
 import re
@@ -43,6 +44,7 @@ DECODER_SETTINGS: dict[str, Any] = {"lw": 4.0, "bestpath": False, "loglevel": "F
 # The free search: pocketsphinx's usual language weight for n-gram models, and wider beams (chosen
 # on the tune set: more of "ten minutes" survives the early pruning, at little cost).
 FREE_SETTINGS: dict[str, Any] = {"lw": 6.5, "beam": 1e-60, "wbeam": 1e-40, "pbeam": 1e-60}
+ALTERNATIVES = 10  # how many of the free search's next best sentences weigh in (hearing.Judge)
 FREE = "free"  # the search with the commands' language model: paraphrases allowed
 GRAMMAR = "grammar"  # the search with the command grammar: the models' sentences only
 INSTALL_HINT = "pip install 'pocketsphinx>=5,<6' (make coach installs it)"
@@ -145,10 +147,12 @@ def decode(decoder: Any, pcm: bytes) -> str:
 
 @dataclass(frozen=True)
 class Hypotheses:
-    """What each search heard in one utterance ("" for nothing)."""
+    """What each search heard in one utterance ("" for nothing), and the free search's next best
+    sentences for it, best first (its n-best list; the first is often the free reading itself)."""
 
     free: str
     grammar: str
+    alternatives: tuple[str, ...] = ()
 
 
 class Recognizer:
@@ -199,9 +203,26 @@ class Recognizer:
             self._search = search
         return decode(self.decoder, pcm)
 
+    def alternatives(self, count: int = ALTERNATIVES) -> tuple[str, ...]:
+        """Up to ``count`` different sentences the last utterance decoded could also have been, best
+        first (the free search's n-best list, from the word lattice it kept: no second decode)."""
+        found: list[str] = []
+        try:
+            for entry in itertools.islice(self.decoder.nbest(), 3 * count):
+                words = entry.hypstr.strip() if entry is not None else ""
+                if words and words not in found:
+                    found.append(words)
+                    if len(found) == count:
+                        break
+        except (RuntimeError, AttributeError):  # no lattice for this utterance (nothing was heard)
+            pass
+        return tuple(found)
+
     def hear(self, pcm: bytes) -> Hypotheses:
-        """What both searches hear in one utterance."""
-        return Hypotheses(self.transcribe(pcm, FREE), self.transcribe(pcm, GRAMMAR))
+        """What both searches hear in one utterance, with the free search's alternatives."""
+        free = self.transcribe(pcm, FREE)
+        alternatives = self.alternatives()
+        return Hypotheses(free, self.transcribe(pcm, GRAMMAR), alternatives)
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
         """Utterances found in a stream of PCM chunks of any size, as each one ends."""
