@@ -217,12 +217,12 @@ def report(results: list[Result], part: str, took: float) -> None:
     base = [r for r in results if r.job.baseline]
     noise = [r for r in results if r.job.command.phrasing == "noise"]
     natural = [r for r in ours if r.job.command.phrasing != "exact"]
-    kinds = {
+    sets = {
         "test": "held out: never tuned on",
         "tune": "settings were chosen on it",
         "dev": "settings were chosen on it; its phrasings are not in the models",
     }
-    kind = kinds[part]
+    kind = sets[part]
     print(f"set: {part} ({kind}); {len(results)} clips in {took / 60:.1f} min")
     table("by engine (natural commands)", natural, lambda r: r.job.speaker.engine)
     table("by voice (natural commands)", natural, lambda r: str(r.job.speaker))
