@@ -22,7 +22,14 @@ from local_runner.listening.audio_in import AudioInputError, Microphone, read_wa
 from local_runner.listening.grammar import Grammar, command_grammar, slot_phrases
 from local_runner.listening.hearing import Judge, Verdict
 from local_runner.listening.listener import MicrophoneListener, SpokenCommands
-from local_runner.listening.recognizer import EXTRA_PRONUNCIATIONS, FREE, Recognizer, pronunciations, read_dictionary
+from local_runner.listening.recognizer import (
+    EXTRA_PRONUNCIATIONS,
+    FREE,
+    GRAMMAR,
+    Recognizer,
+    pronunciations,
+    read_dictionary,
+)
 from local_runner.understanding.parser import understander
 from tests.support import spoken
 from tests.test_audio_setup import need_espeak
@@ -246,6 +253,12 @@ def test_the_free_search_offers_other_sentences_the_sound_could_have_been(
     again = recognizer.hear(utterance.pcm)
     assert again.free in again.alternatives
     assert len(set(again.alternatives) & set(alternatives)) >= len(alternatives) // 2
+    # only what was just heard freely has alternatives: not a grammar reading, not an empty one
+    recognizer.transcribe(utterance.pcm, GRAMMAR)
+    assert recognizer.alternatives() == ()
+    recognizer.transcribe(utterance.pcm, FREE)
+    recognizer.transcribe(b"", FREE)
+    assert recognizer.alternatives() == ()
 
 
 def test_silence_and_hiss_are_not_commands(recognizer: Recognizer) -> None:

@@ -142,7 +142,7 @@ class Judge:
         if not alternatives:  # no n-best list to bear it out or not (a decoder that keeps none)
             return True
         voted = self.vote(free, "", alternatives)
-        return voted is not None and voted.intent == intent and self._parse(voted.words)[1] == slots
+        return voted is not None and self._parse(voted.words)[:2] == (intent, slots)
 
     def vote(self, free: str, grammar: str, alternatives: tuple[str, ...]) -> Heard | None:
         """The command most of the readings mean, if it has ``majority`` of the votes: the grammar's
@@ -150,8 +150,8 @@ class Judge:
         by rank. Readings that mean no command (or one the parser is unsure of) count against all."""
         if not alternatives:  # without the n-best list, two readings are no majority to go by
             return None
-        votes: dict[tuple[str, str], float] = defaultdict(float)
-        words: dict[tuple[str, str], str] = {}
+        votes: dict[tuple[str, tuple[tuple[str, Any], ...]], float] = defaultdict(float)
+        words: dict[tuple[str, tuple[tuple[str, Any], ...]], str] = {}
         total = 0.0
         weighed = [(free, 1.0), (grammar, self.settings.grammar_votes)]
         weighed += [(sentence, 1 / rank) for rank, sentence in enumerate(alternatives, 1)]
@@ -162,7 +162,7 @@ class Judge:
             intent, slots, confidence = self._parse(sentence)
             if intent == FALLBACK or confidence < self.settings.free_confidence:
                 continue
-            command = (intent, repr(sorted(slots.items())))
+            command = (intent, tuple(sorted(slots.items())))
             votes[command] += weight
             words.setdefault(command, sentence)
         if not votes:

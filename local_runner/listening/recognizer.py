@@ -190,6 +190,7 @@ class Recognizer:
         self.decoder.add_fsg(GRAMMAR, fsg)
         self.decoder.activate_search(GRAMMAR)
         self._search = GRAMMAR
+        self._decoded_freely = False
         self._endpointer_class = ps.Endpointer
 
     def _configure(self, settings: dict[str, Any]) -> None:
@@ -201,21 +202,22 @@ class Recognizer:
         if self._search != search:
             self.decoder.activate_search(search)
             self._search = search
+        self._decoded_freely = search == FREE and len(pcm) >= 2  # a lattice to read alternatives from
         return decode(self.decoder, pcm)
 
     def alternatives(self, count: int = ALTERNATIVES) -> tuple[str, ...]:
-        """Up to ``count`` different sentences the last utterance decoded could also have been, best
-        first (the free search's n-best list, from the word lattice it kept: no second decode)."""
+        """Up to ``count`` different sentences the utterance just heard freely could also have been,
+        best first (the free search's n-best list, from the word lattice it kept: no second decode);
+        none after a grammar decode or an empty utterance."""
+        if not self._decoded_freely:
+            return ()
         found: list[str] = []
-        try:
-            for entry in itertools.islice(self.decoder.nbest(), 3 * count):
-                words = entry.hypstr.strip() if entry is not None else ""
-                if words and words not in found:
-                    found.append(words)
-                    if len(found) == count:
-                        break
-        except (RuntimeError, AttributeError):  # no lattice for this utterance (nothing was heard)
-            pass
+        for entry in itertools.islice(self.decoder.nbest(), 3 * count):  # None: an empty lattice
+            words = entry.hypstr.strip() if entry is not None else ""
+            if words and words not in found:
+                found.append(words)
+                if len(found) == count:
+                    break
         return tuple(found)
 
     def hear(self, pcm: bytes) -> Hypotheses:
