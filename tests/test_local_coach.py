@@ -121,6 +121,26 @@ def test_a_scripted_session_then_resume_the_next_day(tmp_path: Path) -> None:
     assert "Your progress is saved" in second.stdout.splitlines()[-1]
 
 
+@pytest.mark.parametrize(
+    ("said", "way"),
+    [
+        ("this is hard", "easier"),
+        ("this is really hard", "easier"),
+        ("i'm finding this really hard", "easier"),
+        ("this is a bit much", "easier"),
+        ("this is really easy", "harder"),
+    ],
+)
+def test_saying_how_an_exercise_feels_mid_workout_changes_it_the_right_way(tmp_path: Path, said: str, way: str) -> None:
+    """ "This is really hard" is how it feels, not a request for a harder exercise."""
+    lines = ["start a beginner lower back workout", "@3 next", f"@2 {said}", "@2 stop"]
+    done = coach(tmp_path, lines, "--text", "--speed", "100")
+    assert done.returncode == 0, done.stderr
+    answer = after(done.stdout.splitlines(), f"you> {said}")[0].lower()
+    other = {"easier": "harder", "harder": "easier"}[way]
+    assert way in answer and other not in answer, answer
+
+
 def test_after_goodbye_the_next_line_starts_a_new_session(tmp_path: Path) -> None:
     lines = ["open strong back", "stop", "start a five minute upper back workout", "quit"]
     done = coach(tmp_path, lines, "--text", "--speed", "50")
