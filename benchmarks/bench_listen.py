@@ -278,6 +278,13 @@ def main() -> int:
     if missing:
         print(f"bench_listen: install {', '.join(missing)} (make system-deps)", file=sys.stderr)
         return 1
+    from local_runner.listening.recognizer import Recognizer, RecognizerError
+
+    try:  # here, not only in the workers: a worker that cannot start is replaced, forever
+        Recognizer("en-US")
+    except RecognizerError as error:
+        print(f"bench_listen: {error}", file=sys.stderr)
+        return 1
     todo = jobs(args.set, args.full, args.quick)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as temporary:
