@@ -132,7 +132,7 @@ def test_a_scripted_session_then_resume_the_next_day(tmp_path: Path) -> None:
     ],
 )
 def test_saying_how_an_exercise_feels_mid_workout_changes_it_the_right_way(tmp_path: Path, said: str, way: str) -> None:
-    """ "This is really hard" is how it feels, not a request for a harder exercise."""
+    """Saying how it feels ("this is really hard") is no request for a harder exercise."""
     lines = ["start a beginner lower back workout", "@3 next", f"@2 {said}", "@2 stop"]
     done = coach(tmp_path, lines, "--text", "--speed", "100")
     assert done.returncode == 0, done.stderr
