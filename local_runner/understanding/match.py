@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from local_runner.understanding.text import FUNCTION_WORDS, words
@@ -64,6 +64,7 @@ class Said:
     weight: float
     pairs: frozenset[tuple[str, str]]
     context: tuple[str, str, str] | None = None  # (left word, placeholder, right word) a wildcard must fit
+    shares: Mapping[str, float] = field(default_factory=dict)  # each word's weight times its credit
 
 
 class IntentIndex:
@@ -125,10 +126,12 @@ class IntentIndex:
     ) -> Said:
         words_ = tuple(sequence)
         weight = 0.0
+        shares = {}
         for word in set(words_):
             known = self.weight(word)
             weight += (known + self.unknown_weight) / 2 if credit.get(word, 1.0) <= TYPO_CREDIT else known
-        return Said(words_, credit, weight, pairs(words_), context)
+            shares[word] = known * credit.get(word, 1.0)
+        return Said(words_, credit, weight, pairs(words_), context, shares)
 
     def best(self, intent: str, said: Said) -> tuple[float, Sample | None]:
         """The best score of ``said`` against the intent's samples, and that sample."""
@@ -169,7 +172,7 @@ class IntentIndex:
     def compare(self, said: Said, sample: Sample) -> float:
         shared = 0.0
         for word in sample.bag.intersection(said.words):
-            shared += self.weight(word) * said.credit.get(word, 1.0)
+            shared += said.shares[word]
         bag = 2 * shared / (said.weight + sample.weight) if said.weight + sample.weight else 0.0
         order = 2 * len(said.pairs & sample.pairs) / (len(said.pairs) + len(sample.pairs))
         return BAG_SHARE * bag + (1 - BAG_SHARE) * order
