@@ -153,6 +153,21 @@ def test_words_the_model_never_uses_weigh_against_a_match(text: str, instead: st
     assert _said(text) == FALLBACK
 
 
+@pytest.mark.parametrize(
+    ("text", "direction"),
+    [
+        ("i'm up for something easier", "easier"),
+        ("i'm up for something harder", "harder"),
+        ("this is way too hard for me can you tone it down a bit", "easier"),
+        ("way too easy crank it up", "harder"),
+    ],
+)
+def test_a_slot_type_said_twice_takes_the_value_that_fits(text: str, direction: str) -> None:
+    # "up" and "hard" name a direction too: the request must go the way the person asked, not the
+    # way of the first direction word in the sentence
+    assert _said(text) == {"intent": "AdjustDifficultyIntent", "slots": {"direction": direction}}
+
+
 def test_values_of_other_slot_types_are_domain_words() -> None:
     assert _said("let's skip the seated row") == {"intent": "SkipExerciseIntent", "slots": {}}
 

@@ -253,9 +253,25 @@ class Understander:
     def _score(
         self, intent: str, sequence: list[str], credit: list[float], spans: list[_Span]
     ) -> tuple[float, list[_Span], str | None]:
-        """The intent's best score with its slot types in place, the slot values used, the sample."""
+        """The intent's best score with its slot types in place, the slot values used, the sample.
+
+        When a slot type is said more than once ("i'm up for something easier": "up" and "easier"
+        both name a direction), each of its values is tried in the slot and the best fit wins."""
         types = self.index.slot_names[intent]
-        chosen = _choose([s for s in spans if s.type in types])
+        own = [s for s in spans if s.type in types]
+        best = self._score_with(intent, sequence, credit, spans, _choose(own))
+        repeated = [s for s in own if sum(other.type == s.type for other in own) > 1]
+        for span in repeated:
+            trial = self._score_with(intent, sequence, credit, spans, _choose(own, first=span))
+            if trial[0] > best[0]:
+                best = trial
+        return best
+
+    def _score_with(
+        self, intent: str, sequence: list[str], credit: list[float], spans: list[_Span], chosen: list[_Span]
+    ) -> tuple[float, list[_Span], str | None]:
+        """``_score`` with the intent's own slot values ``chosen``."""
+        types = self.index.slot_names[intent]
         carrier = self.index.carrier[intent]
         taken = {i for s in chosen for i in range(s.start, s.end)}
         # Values of other slot types are known words of the domain, not unknown ones ("skip the
@@ -328,11 +344,15 @@ def _articles(sample: str | None) -> int:
     return sum(word in ARTICLES for word in sample.split()) if sample else -1
 
 
-def _choose(spans: list[_Span], taken: set[int] | None = None) -> list[_Span]:
-    """Longest values first, one per slot type, none overlapping (nor overlapping ``taken``)."""
+def _choose(spans: list[_Span], taken: set[int] | None = None, first: _Span | None = None) -> list[_Span]:
+    """Longest values first, one per slot type, none overlapping (nor overlapping ``taken``);
+    ``first`` before all others."""
     chosen: list[_Span] = []
     taken = set() if taken is None else set(taken)
-    for span in sorted(spans, key=lambda s: (s.start - s.end, s.start)):
+    ordered = sorted(spans, key=lambda s: (s.start - s.end, s.start))
+    if first is not None:
+        ordered = [first, *(span for span in ordered if span is not first)]
+    for span in ordered:
         if span.type in {c.type for c in chosen} or taken.intersection(range(span.start, span.end)):
             continue
         chosen.append(span)
