@@ -168,6 +168,17 @@ def test_a_slot_type_said_twice_takes_the_value_that_fits(text: str, direction: 
     assert _said(text) == {"intent": "AdjustDifficultyIntent", "slots": {"direction": direction}}
 
 
+@pytest.mark.parametrize(
+    ("text", "rating"),
+    [("really hard", "too_hard"), ("so hard", "too_hard"), ("pretty easy", "too_easy"), ("quite easy", "too_easy")],
+)
+def test_a_rating_said_alone_is_a_rating_even_with_a_hedge_word_in_it(text: str, rating: str) -> None:
+    # gasped mid-set, "really hard" says how it feels (as Alexa reads it: a listed rating), it is no
+    # request for a harder exercise; "really" is a filler word elsewhere, not inside a listed value
+    assert _said(text) == {"intent": "RateWorkoutIntent", "slots": {"rating": rating}}
+    assert _said("really make it harder") == {"intent": "AdjustDifficultyIntent", "slots": {"direction": "harder"}}
+
+
 def test_values_of_other_slot_types_are_domain_words() -> None:
     assert _said("let's skip the seated row") == {"intent": "SkipExerciseIntent", "slots": {}}
 

@@ -6,10 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_runner.understanding.text import words
+from local_runner.understanding.text import ARTICLES, FILLERS, words
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
 
 def _deletes(word: str) -> set[str]:
@@ -108,6 +108,9 @@ class SlotLexicon:
 
     def __init__(self, types: Iterable[Mapping[str, Any]]) -> None:
         self.phrases: dict[tuple[str, ...], dict[str, SlotValue]] = {}
+        # values listed with a filler word in them ("really hard", "just a mat"): said that way,
+        # the filler is part of the value, not dropped
+        self.with_fillers: set[tuple[str, ...]] = set()
         self.names: dict[tuple[str, str], str] = {}
         for slot_type in types:
             for value in slot_type.get("values", []):
@@ -115,11 +118,27 @@ class SlotLexicon:
                 entry = SlotValue(slot_type["name"], value.get("id") or name, name)
                 self.names[(entry.type, entry.id)] = name
                 for synonym in (name, *value["name"].get("synonyms", [])):
-                    key = words(synonym)
-                    if key:
-                        self.phrases.setdefault(key, {}).setdefault(entry.type, entry)
+                    key, literal = words(synonym), words(synonym, fillers=True)
+                    for form in (key, literal) if literal != key else (key,):
+                        if form:
+                            self.phrases.setdefault(form, {}).setdefault(entry.type, entry)
+                    if literal != key:
+                        self.with_fillers.add(literal)
         self.longest = max((len(key) for key in self.phrases), default=1)
         self.word_counts: Counter[str] = Counter(word for key in self.phrases for word in key)
+
+    def kept_fillers(self, said: Sequence[str]) -> set[int]:
+        """Where in ``said`` (words before fillers are dropped) a filler word is part of a slot
+        value listed with it: "really" in "really hard", not in "really make it harder"."""
+        at = [i for i, word in enumerate(said) if word not in ARTICLES]
+        sequence = [said[i] for i in at]
+        kept: set[int] = set()
+        for start in range(len(sequence)):
+            for end in range(min(len(sequence), start + self.longest), start + 1, -1):
+                if tuple(sequence[start:end]) in self.with_fillers:
+                    kept.update(at[i] for i in range(start, end) if sequence[i] in FILLERS)
+                    break
+        return kept
 
     def matches(self, sequence: list[str]) -> list[tuple[int, int, SlotValue]]:
         """Every (start, end, value) whose synonym appears in ``sequence`` (a plural last word also

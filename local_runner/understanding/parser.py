@@ -170,7 +170,7 @@ class Understander:
         """One piece of text; ``complete`` when the person finished it (it may not end on "the")."""
         tokens = tokenize(text)
         launch, tokens = strip_invocation(tokens, self.invocation)
-        tokens = drop_fillers(tokens)
+        tokens = drop_fillers(tokens, self.lexicon.kept_fillers([token.word for token in tokens]))
         if launch:
             return Understood(LAUNCH, {}, 1.0)
         if not tokens or (complete and tokens[-1].word in DANGLING):
@@ -200,7 +200,8 @@ class Understander:
 
     def candidates(self, text: str) -> list[Candidate]:
         """Every intent's score for an utterance (after the invocation), best first: for tuning."""
-        tokens = drop_fillers(strip_invocation(tokenize(text[:MAX_CHARS]), self.invocation)[1])
+        tokens = strip_invocation(tokenize(text[:MAX_CHARS]), self.invocation)[1]
+        tokens = drop_fillers(tokens, self.lexicon.kept_fillers([token.word for token in tokens]))
         sequence, credit, _ = self._words(tokens)
         spans = self._spans(sequence, credit)
         ranked = []

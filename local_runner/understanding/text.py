@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Collection
 
 _WORD = re.compile(r"\d+(?:\.\d+)?|[a-z0-9]+(?:'[a-z]+)*")
 _SLOT = re.compile(r"\{([A-Za-z_]+)\}")
@@ -109,16 +113,17 @@ def _expand(word: str) -> tuple[str, ...]:
     return (word.replace("'", ""),)
 
 
-def drop_fillers(tokens: list[Token]) -> list[Token]:
-    """Without filler words and phrases ("please", "um", "can you", "I want to") and courtesy."""
+def drop_fillers(tokens: list[Token], keep: Collection[int] = ()) -> list[Token]:
+    """Without filler words and phrases ("please", "um", "can you", "I want to") and courtesy;
+    the tokens at ``keep`` stay (a filler that is part of a slot value: "really hard")."""
     kept: list[Token] = []
     i = 0
     while i < len(tokens):
         skip = _phrase_at(tokens, i)
-        if skip:
+        if skip and not any(j in keep for j in range(i, i + skip)):
             i += skip
             continue
-        if tokens[i].word not in FILLERS:
+        if tokens[i].word not in FILLERS or i in keep:
             kept.append(tokens[i])
         i += 1
     for lead in LEADING:
@@ -139,12 +144,14 @@ def _phrase_at(tokens: list[Token], i: int) -> int:
     return 0
 
 
-def words(text: str) -> tuple[str, ...]:
-    """A sample or slot value as compared: no fillers, no articles (slot braces kept as ``{name}``)."""
+def words(text: str, fillers: bool = False) -> tuple[str, ...]:
+    """A sample or slot value as compared: no fillers (unless ``fillers``), no articles (slot braces
+    kept as ``{name}``)."""
     slots = _SLOT.findall(text)
     marked = _SLOT.sub(lambda m: f" qqslot{slots.index(m.group(1))}qq ", text)
     out = []
-    for token in drop_fillers(tokenize(marked)):
+    tokens = tokenize(marked)
+    for token in tokens if fillers else drop_fillers(tokens):
         if token.word.startswith("qqslot"):
             out.append("{" + slots[int(token.word[6:-2])] + "}")
         elif token.word not in ARTICLES:
