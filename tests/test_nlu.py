@@ -170,7 +170,13 @@ def test_a_slot_type_said_twice_takes_the_value_that_fits(text: str, direction: 
 
 @pytest.mark.parametrize(
     ("text", "rating"),
-    [("really hard", "too_hard"), ("so hard", "too_hard"), ("pretty easy", "too_easy"), ("quite easy", "too_easy")],
+    [
+        ("really hard", "too_hard"),
+        ("so hard", "too_hard"),
+        ("kind of hard", "too_hard"),
+        ("pretty easy", "too_easy"),
+        ("quite easy", "too_easy"),
+    ],
 )
 def test_a_rating_said_alone_is_a_rating_even_with_a_hedge_word_in_it(text: str, rating: str) -> None:
     # gasped mid-set, "really hard" says how it feels (as Alexa reads it: a listed rating), it is no

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_runner.understanding.text import ARTICLES, FILLERS, words
+from local_runner.understanding.text import ARTICLES, words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -128,15 +128,16 @@ class SlotLexicon:
         self.word_counts: Counter[str] = Counter(word for key in self.phrases for word in key)
 
     def kept_fillers(self, said: Sequence[str]) -> set[int]:
-        """Where in ``said`` (words before fillers are dropped) a filler word is part of a slot
-        value listed with it: "really" in "really hard", not in "really make it harder"."""
+        """Where in ``said`` (words before fillers are dropped) a filler word or phrase is part of a
+        slot value listed with it: "really" in "really hard" and "kind of" in "kind of hard", not
+        "really" in "really make it harder"."""
         at = [i for i, word in enumerate(said) if word not in ARTICLES]
         sequence = [said[i] for i in at]
         kept: set[int] = set()
         for start in range(len(sequence)):
             for end in range(min(len(sequence), start + self.longest), start + 1, -1):
                 if tuple(sequence[start:end]) in self.with_fillers:
-                    kept.update(at[i] for i in range(start, end) if sequence[i] in FILLERS)
+                    kept.update(at[i] for i in range(start, end))  # the value's words: none is dropped
                     break
         return kept
 
