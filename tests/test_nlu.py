@@ -153,36 +153,32 @@ def test_words_the_model_never_uses_weigh_against_a_match(text: str, instead: st
     assert _said(text) == FALLBACK
 
 
-@pytest.mark.parametrize(
-    ("text", "direction"),
-    [
-        ("i'm up for something easier", "easier"),
-        ("i'm up for something harder", "harder"),
-        ("this is way too hard for me can you tone it down a bit", "easier"),
-        ("way too easy crank it up", "harder"),
-    ],
-)
-def test_a_slot_type_said_twice_takes_the_value_that_fits(text: str, direction: str) -> None:
-    # "up" and "hard" name a direction too: the request must go the way the person asked, not the
-    # way of the first direction word in the sentence
-    assert _said(text) == {"intent": "AdjustDifficultyIntent", "slots": {"direction": direction}}
+EASIER, HARDER = ("AdjustDifficultyIntent", "direction", "easier"), ("AdjustDifficultyIntent", "direction", "harder")
+TOO_HARD, TOO_EASY = ("RateWorkoutIntent", "rating", "too_hard"), ("RateWorkoutIntent", "rating", "too_easy")
 
 
 @pytest.mark.parametrize(
-    ("text", "rating"),
+    ("text", "meant"),
     [
-        ("really hard", "too_hard"),
-        ("so hard", "too_hard"),
-        ("kind of hard", "too_hard"),
-        ("pretty easy", "too_easy"),
-        ("quite easy", "too_easy"),
+        # "up" and "hard" name a direction too: the request goes the way the person asked, not the
+        # way of the first direction word in the sentence
+        ("i'm up for something easier", EASIER),
+        ("i'm up for something harder", HARDER),
+        ("this is way too hard for me can you tone it down a bit", EASIER),
+        ("way too easy crank it up", HARDER),
+        # gasped mid-set, "really hard" says how it feels (as Alexa reads it: a listed rating), no
+        # request for a harder exercise; "really" is a filler word elsewhere, not inside a listed value
+        ("really hard", TOO_HARD),
+        ("so hard", TOO_HARD),
+        ("kind of hard", TOO_HARD),
+        ("pretty easy", TOO_EASY),
+        ("quite easy", TOO_EASY),
+        ("really make it harder", HARDER),
     ],
 )
-def test_a_rating_said_alone_is_a_rating_even_with_a_hedge_word_in_it(text: str, rating: str) -> None:
-    # gasped mid-set, "really hard" says how it feels (as Alexa reads it: a listed rating), it is no
-    # request for a harder exercise; "really" is a filler word elsewhere, not inside a listed value
-    assert _said(text) == {"intent": "RateWorkoutIntent", "slots": {"rating": rating}}
-    assert _said("really make it harder") == {"intent": "AdjustDifficultyIntent", "slots": {"direction": "harder"}}
+def test_how_it_feels_and_which_way_go_the_way_the_person_meant(text: str, meant: tuple[str, str, str]) -> None:
+    intent, slot, value = meant
+    assert _said(text) == {"intent": intent, "slots": {slot: value}}
 
 
 def test_values_of_other_slot_types_are_domain_words() -> None:

@@ -170,7 +170,7 @@ class Understander:
         """One piece of text; ``complete`` when the person finished it (it may not end on "the")."""
         tokens = tokenize(text)
         launch, tokens = strip_invocation(tokens, self.invocation)
-        tokens = drop_fillers(tokens, self.lexicon.kept_fillers([token.word for token in tokens]))
+        tokens = self._without_fillers(tokens)
         if launch:
             return Understood(LAUNCH, {}, 1.0)
         if not tokens or (complete and tokens[-1].word in DANGLING):
@@ -201,7 +201,7 @@ class Understander:
     def candidates(self, text: str) -> list[Candidate]:
         """Every intent's score for an utterance (after the invocation), best first: for tuning."""
         tokens = strip_invocation(tokenize(text[:MAX_CHARS]), self.invocation)[1]
-        tokens = drop_fillers(tokens, self.lexicon.kept_fillers([token.word for token in tokens]))
+        tokens = self._without_fillers(tokens)
         sequence, credit, _ = self._words(tokens)
         spans = self._spans(sequence, credit)
         ranked = []
@@ -211,6 +211,10 @@ class Understander:
         return sorted(ranked, key=lambda c: -c.score)
 
     # ----- steps ---------------------------------------------------------------------
+    def _without_fillers(self, tokens: list[Token]) -> list[Token]:
+        """``tokens`` without filler words, except those inside a slot value listed with them ("really hard")."""
+        return drop_fillers(tokens, self.lexicon.kept_fillers([token.word for token in tokens]))
+
     def _words(self, tokens: list[Token]) -> tuple[list[str], list[float], list[int]]:
         """Words with typos repaired, articles dropped (except inside durations), and their token index."""
         repairs = [self.corrector.correct(t.word) for t in tokens]
