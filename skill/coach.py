@@ -217,14 +217,19 @@ class Coach:
             self.say(script, f"block.{kind}", **data)
         script.windows.append(Window("prompt", start, script.cursor - start, pos.step, pos.set, pos.side))
 
-    def _talk(self, script: Script, place: SetPlace, previewed: frozenset[str]) -> None:
-        """The introduction of an exercise before its first set: name, set-up, cue, safety, dose."""
+    def _talk(self, script: Script, place: SetPlace, previewed: frozenset[str], brief: bool = False) -> None:
+        """The introduction of an exercise before its first set: name, set-up, cue, safety, dose.
+        ``brief``: the introduction was heard a moment ago (and cut short): the name alone, not the
+        phase and the exercise's number again, then what was not heard."""
         step, pos = place.step, place.pos
         info = step.info
         seed = pos.step * 7
         count = spoken(place.count)
-        self._phase_opening(script, place)
-        self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
+        if brief:
+            self.say(script, "lead.name", name=info.name)
+        else:
+            self._phase_opening(script, place)
+            self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)
         for part, text in self._preview_parts(step):
             if part not in previewed:
                 self.say(script, f"exercise.{part}", **{part: text})
@@ -277,7 +282,7 @@ class Coach:
         script = Script()
         fresh = pos.set == 0 and pos.side == 0 and pos.remaining is None
         if fresh and entry in (Entry.TALK, Entry.BRIEF):
-            self._talk(script, place, previewed)
+            self._talk(script, place, previewed, brief=entry is Entry.BRIEF)
             script.windows.append(Window("intro", 0.0, script.duration, pos.step, pos.set, pos.side))
         if entry is not Entry.WORK:
             start = script.cursor
