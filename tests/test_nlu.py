@@ -346,6 +346,19 @@ def test_any_text_gives_an_answer_never_an_error(text: str) -> None:
         assert match.heard and match.heard in said
 
 
+def test_words_matched_alike_still_quote_what_each_said() -> None:
+    """The parser remembers its answer for the words it matches (a spoken utterance's readings
+    often differ only in articles, fillers, case and pauses); each answer still quotes its own words."""
+    fresh = Understander("en-US")
+    first = fresh.understand("start a ten minute workout for the top of my back at the gym")
+    second = fresh.understand("Start a TEN minute workout for the top of... my back, at the GYM please")
+    assert first.to_contract() == second.to_contract()
+    assert [m.heard for m in first.slots.values()] == ["ten minute", "top of my back", "gym"]
+    assert [m.heard for m in second.slots.values()] == ["ten minute", "top of... my back", "gym"]
+    fresh.forget()
+    assert fresh.understand("start a ten minute workout for the top of my back at the gym") == first
+
+
 def test_overlong_text_is_cut_to_one_request() -> None:
     assert understander().understand("x" * 100_000).intent == "AMAZON.FallbackIntent"
     long = understander().understand("start a ten minute upper back workout " + "and more " * 500)

@@ -65,6 +65,7 @@ class Said:
     pairs: frozenset[tuple[str, str]]
     context: tuple[str, str, str] | None = None  # (left word, placeholder, right word) a wildcard must fit
     shares: Mapping[str, float] = field(default_factory=dict)  # each word's weight times its credit
+    bag: frozenset[str] = frozenset()  # the words, once each
 
 
 class IntentIndex:
@@ -95,14 +96,20 @@ class IntentIndex:
         self.domain = frozenset(domain)
         self.carrier: dict[str, frozenset[str]] = {}
         self.postings: dict[str, dict[str, list[int]]] = {}
+        self.slot_pairs: dict[str, dict[tuple[str, str], frozenset[int]]] = {}  # pairs with a slot in them
         for name, samples in raw.items():
             built = [self._sample(name, text, key) for key, text in samples.items()]
             self.samples[name] = built
             postings: dict[str, list[int]] = {}
+            slot_pairs: dict[tuple[str, str], set[int]] = {}
             for number, sample in enumerate(built):
                 for word in sample.bag:
                     postings.setdefault(word, []).append(number)
+                for pair in sample.pairs:
+                    if is_placeholder(pair[0]) or is_placeholder(pair[1]):
+                        slot_pairs.setdefault(pair, set()).add(number)
             self.postings[name] = postings
+            self.slot_pairs[name] = {pair: frozenset(numbers) for pair, numbers in slot_pairs.items()}
             self.carrier[name] = frozenset(w for key in samples for w in key if not is_placeholder(w))
         self.word_counts = Counter(w for samples in raw.values() for key in samples for w in key if w.isalpha())
 
@@ -131,25 +138,38 @@ class IntentIndex:
             known = self.weight(word)
             weight += (known + self.unknown_weight) / 2 if credit.get(word, 1.0) <= TYPO_CREDIT else known
             shares[word] = known * credit.get(word, 1.0)
-        return Said(words_, credit, weight, pairs(words_), context, shares)
+        return Said(words_, credit, weight, pairs(words_), context, shares, frozenset(words_))
 
     def best(self, intent: str, said: Said) -> tuple[float, Sample | None]:
-        """The best score of ``said`` against the intent's samples, and that sample."""
+        """The best score of ``said`` against the intent's samples, and that sample (the first in
+        the model's order when two score the same)."""
         postings = self.postings.get(intent, {})
-        candidates: set[int] = set()
-        for word in said.words:  # samples sharing a meaningful word (grammatical words alone rarely decide)
-            if word not in FUNCTION_WORDS:
-                candidates.update(postings.get(word, ()))
-        if not candidates:
-            for word in said.words:
-                candidates.update(postings.get(word, ()))
+        # Samples sharing a meaningful word (grammatical words alone rarely decide); else any word.
+        sharing = [word for word in said.bag if word not in FUNCTION_WORDS and word in postings]
+        if not sharing:
+            sharing = [word for word in said.bag if word in postings]
         samples = self.samples[intent]
+        if said.context is not None:  # only the samples with the wildcard's slot between the same words
+            left, slot, right = said.context
+            fitting = self.slot_pairs[intent].get((left, slot), frozenset()) & self.slot_pairs[intent].get(
+                (slot, right), frozenset()
+            )
+            wanted = frozenset(sharing)
+            candidates = sorted(number for number in fitting if not wanted.isdisjoint(samples[number].bag))
+        else:
+            candidates = sorted({number for word in sharing for number in postings[word]})
         best_score, best_sample = 0.0, None
-        for number in candidates:
+        shares, bag, said_pairs = said.shares, said.bag, said.pairs
+        said_weight, said_pair_count = said.weight, len(said_pairs)
+        for number in candidates:  # compare(), inline: the parser spends most of its time here
             sample = samples[number]
-            if said.context is not None and not _fits(sample, said.context):
-                continue
-            score = self.compare(said, sample)
+            shared = 0.0
+            for word in bag & sample.bag:
+                shared += shares[word]
+            total = said_weight + sample.weight
+            overlap = 2 * shared / total if total else 0.0
+            order = 2 * len(said_pairs & sample.pairs) / (said_pair_count + len(sample.pairs))
+            score = BAG_SHARE * overlap + (1 - BAG_SHARE) * order
             if score > best_score:
                 best_score, best_sample = score, sample
         return best_score, best_sample
@@ -168,17 +188,3 @@ class IntentIndex:
             else:
                 unexplained += self.weight(word)
         return support, unexplained
-
-    def compare(self, said: Said, sample: Sample) -> float:
-        shared = 0.0
-        for word in sample.bag.intersection(said.words):
-            shared += said.shares[word]
-        bag = 2 * shared / (said.weight + sample.weight) if said.weight + sample.weight else 0.0
-        order = 2 * len(said.pairs & sample.pairs) / (len(said.pairs) + len(sample.pairs))
-        return BAG_SHARE * bag + (1 - BAG_SHARE) * order
-
-
-def _fits(sample: Sample, context: tuple[str, str, str]) -> bool:
-    """A wildcard slot fits a sample only where the sample has that slot between the same words."""
-    left, slot, right = context
-    return (left, slot) in sample.pairs and (slot, right) in sample.pairs
