@@ -220,13 +220,15 @@ class Coach:
     def _talk(self, script: Script, place: SetPlace, previewed: frozenset[str], brief: bool = False) -> None:
         """The introduction of an exercise before its first set: name, set-up, cue, safety, dose.
         ``brief``: the introduction was heard a moment ago (and cut short): the name alone, not the
-        phase and the exercise's number again, then what was not heard."""
+        phase and the exercise's number again (nor the name when the dose names another form of
+        it: "We'll do the negative pull up"), then what was not heard."""
         step, pos = place.step, place.pos
         info = step.info
         seed = pos.step * 7
         count = spoken(place.count)
         if brief:
-            self.say(script, "lead.name", name=info.name)
+            if step.variation is None:
+                self.say(script, "lead.name", name=info.name)
         else:
             self._phase_opening(script, place)
             self.say(script, "exercise.intro", seed, number=spoken(pos.step + 1), count=count, name=info.name)

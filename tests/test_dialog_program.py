@@ -144,6 +144,8 @@ def test_i_cant_do_a_pull_up_swaps_the_pull_up_for_the_negative() -> None:
     swapped = alexa.interrupt(work.start + 2, understood.intent, **slots)
     text = swapped.text.lower()
     assert f"let's make it the {NEGATIVE} instead" in text
+    between = text.split(f"let's make it the {NEGATIVE} instead", 1)[1].split(f"we'll do the {NEGATIVE}", 1)[0]
+    assert PULL_UP.name not in between, between  # the form it is now is named, not the one it was
     assert "up for one, hold for one, down for five" in text
     assert "shorter work" not in text  # the form changed, not the dose of everything after
     pull = next(s for s in swapped.attributes["workout"]["steps"] if s["exercise"] == "pull_up")
