@@ -4,6 +4,7 @@ parses back; the held-out phrasings; the parse command; requests the real skill 
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from interaction_models import LOCALES, ModelError, load_model
@@ -174,6 +175,14 @@ TOO_HARD, TOO_EASY = ("RateWorkoutIntent", "rating", "too_hard"), ("RateWorkoutI
         ("pretty easy", TOO_EASY),
         ("quite easy", TOO_EASY),
         ("really make it harder", HARDER),
+        # said plainly, how it feels is a rating too; a sample's own filler word decides a tie
+        # ("honestly {rating}"), and a value said as listed beats one found by leaving out its
+        # filler ("hard" beats "not (so) hard" in "is there not a hard version")
+        ("this is hard", TOO_HARD),
+        ("it's getting tough", TOO_HARD),
+        ("honestly hard", TOO_HARD),
+        ("is there not a hard version", HARDER),
+        ("can you make it not so hard", EASIER),
     ],
 )
 def test_how_it_feels_and_which_way_go_the_way_the_person_meant(text: str, meant: tuple[str, str, str]) -> None:
@@ -297,6 +306,41 @@ def _fill(sample: str, slots: dict[str, str], pick: Any) -> tuple[str, dict[str,
     return re.sub(r"\{([A-Za-z_]+)\}", value, sample), ids
 
 
+@functools.cache
+def said_alone_means_two_things(locale: str) -> frozenset[tuple[str, ...]]:
+    """Words that two intents' samples both are, each with one of its slot values ("hard": the
+    rating in "{rating}", and "{direction}", harder). English is ambiguous there; the model reads
+    them one way (``test_words_two_intents_both_say_have_one_reading``)."""
+    model = load_model(locale)
+    values = {
+        kind["name"]: [
+            text for value in kind["values"] for text in (value["name"]["value"], *value["name"]["synonyms"])
+        ]
+        for kind in model["types"]
+    }
+    meanings: dict[tuple[str, ...], set[str]] = {}
+    for intent in model["intents"]:
+        types = {slot["name"]: slot["type"] for slot in intent.get("slots", [])}
+        for sample in intent["samples"]:
+            names = re.findall(r"\{(\w+)\}", sample)
+            if len(names) != 1 or types[names[0]] not in values:
+                continue
+            for value in values[types[names[0]]]:
+                said = words(sample.replace("{" + names[0] + "}", value), fillers=True)
+                meanings.setdefault(said, set()).add(intent["name"])
+    return frozenset(said for said, intents in meanings.items() if len(intents) > 1)
+
+
+def test_words_two_intents_both_say_have_one_reading() -> None:
+    """ "Hard" alone is how it feels or a request; it is read as a request for harder, as Alexa's own
+    matching reads it (tests/test_virtual_alexa.py). Said with more, it is how it feels."""
+    assert ("hard",) in said_alone_means_two_things("en-US")
+    parse = understander().understand
+    assert parse("hard").to_contract() == {"intent": "AdjustDifficultyIntent", "slots": {"direction": "harder"}}
+    for feeling in ("this is hard", "honestly hard", "it's getting tough", "this feels difficult"):
+        assert parse(feeling).to_contract() == {"intent": "RateWorkoutIntent", "slots": {"rating": "too_hard"}}
+
+
 def _samples(locale: str) -> list[tuple[str, str, dict[str, str]]]:
     model = load_model(locale)
     return [
@@ -316,8 +360,11 @@ def test_every_sample_parses_back_to_its_intent_and_slot_ids(locale: str) -> Non
         return fillers[slot_type][turn[slot_type] % len(fillers[slot_type])]
 
     wrong = []
+    ambiguous = said_alone_means_two_things(locale)
     for intent, sample, slots in _samples(locale):
         text, ids = _fill(sample, slots, pick)
+        if words(text, fillers=True) in ambiguous:
+            continue
         got = parser.understand(text)
         if (got.intent, got.to_contract()["slots"]) != (intent, ids):
             wrong.append((text, intent, ids, got.to_contract()))
@@ -330,6 +377,7 @@ def test_any_sample_with_any_slot_values_parses_back(data: st.DataObject, locale
     intent, sample, slots = data.draw(st.sampled_from(_samples(locale)))
     fillers = _fillers(load_model(locale))
     text, ids = _fill(sample, slots, lambda slot_type: data.draw(st.sampled_from(fillers[slot_type])))
+    assume(words(text, fillers=True) not in said_alone_means_two_things(locale))
     got = understander(locale).understand(text)
     assert (got.intent, got.to_contract()["slots"]) == (intent, ids), text
 

@@ -51,6 +51,7 @@ WORKOUT_COMMANDS: list[tuple[str, str, dict[str, str]]] = [
     ("make it easier", "AdjustDifficultyIntent", {"direction": "easier"}),
     ("make it harder", "AdjustDifficultyIntent", {"direction": "harder"}),
     ("it's too hard", "RateWorkoutIntent", {"rating": "too_hard"}),  # mid-workout: easier from here on
+    ("this is hard", "RateWorkoutIntent", {"rating": "too_hard"}),  # said plainly: easier again
     ("i'm tired", "AdjustDifficultyIntent", {}),
     ("skip", "SkipExerciseIntent", {}),
     ("repeat that", "AMAZON.RepeatIntent", {}),

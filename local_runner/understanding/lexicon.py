@@ -112,18 +112,24 @@ class SlotLexicon:
         # the filler is part of the value, not dropped
         self.with_fillers: set[tuple[str, ...]] = set()
         self.names: dict[tuple[str, str], str] = {}
+        loose: set[tuple[str, ...]] = set()
+        listed: list[str] = []
         for slot_type in types:
             for value in slot_type.get("values", []):
                 name = value["name"]["value"]
                 entry = SlotValue(slot_type["name"], value.get("id") or name, name)
                 self.names[(entry.type, entry.id)] = name
                 for synonym in (name, *value["name"].get("synonyms", [])):
+                    listed.append(synonym)
                     key, literal = words(synonym), words(synonym, fillers=True)
                     for form in (key, literal) if literal != key else (key,):
                         if form:
                             self.phrases.setdefault(form, {}).setdefault(entry.type, entry)
                     if literal != key:
                         self.with_fillers.add(literal)
+                        loose.add(key)
+        # forms no value is listed as, only found by dropping a filler ("not hard" of "not so hard")
+        self.loose = frozenset(loose - {words(text, fillers=True) for text in listed})
         self.longest = max((len(key) for key in self.phrases), default=1)
         self.word_counts: Counter[str] = Counter(word for key in self.phrases for word in key)
 

@@ -76,6 +76,8 @@ class IntentIndex:
         self.slot_names: dict[str, dict[str, str]] = {}
         self.samples: dict[str, list[Sample]] = {}
         raw: dict[str, dict[tuple[str, ...], str]] = {}
+        # (intent, the sample kept) -> every sample that compares the same (fillers aside)
+        self.variants: dict[tuple[str, str], list[str]] = {}
         for intent in intents:
             name = intent["name"]
             by_type: dict[str, str] = {}
@@ -87,7 +89,7 @@ class IntentIndex:
             for text in intent.get("samples", []):
                 key = tuple(to_type.get(word, word) for word in words(text))
                 if key:
-                    seen.setdefault(key, text)
+                    self.variants.setdefault((name, seen.setdefault(key, text)), []).append(text)
         frequency = Counter(word for samples in raw.values() for word in {w for key in samples for w in key})
         self.intent_count = max(1, sum(1 for samples in raw.values() if samples))
         self.weights = {word: self._weight(count) for word, count in frequency.items()}

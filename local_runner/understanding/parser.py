@@ -128,6 +128,7 @@ class _Span:
     end: int
     type: str
     id: str | None
+    loose: bool = False  # found only with a filler of the listed value left out ("not hard": "not so hard")
 
 
 class Understander:
@@ -172,15 +173,17 @@ class Understander:
     def _understand(self, text: str, complete: bool = True) -> Understood:
         """One piece of text; ``complete`` when the person finished it (it may not end on "the")."""
         tokens = tokenize(text)
-        launch, tokens = strip_invocation(tokens, self.invocation)
-        tokens = self._without_fillers(tokens)
+        launch, said = strip_invocation(tokens, self.invocation)
+        tokens = self._without_fillers(said)
         if launch:
             return Understood(LAUNCH, {}, 1.0)
         if not tokens or (complete and tokens[-1].word in DANGLING):
             return Understood(FALLBACK, {}, 1.0)
         sequence, credit, origin = self._words(tokens)
         articles = sum(token.word in ARTICLES for token in tokens)
-        score, intent, chosen = self._best(tuple(sequence), tuple(credit), articles)
+        kept = {id(token) for token in tokens}
+        fillers = tuple(token.word for token in said if id(token) not in kept)
+        score, intent, chosen = self._best(tuple(sequence), tuple(credit), articles, fillers)
         if score < self.threshold:
             return Understood(FALLBACK, {}, round(1 - score, 3))
         lowered = text.lower()
@@ -193,20 +196,24 @@ class Understander:
         return Understood(intent, slots, round(min(score, 1.0), 3))
 
     def _best(
-        self, sequence: tuple[str, ...], credit: tuple[float, ...], articles: int
+        self, sequence: tuple[str, ...], credit: tuple[float, ...], articles: int, fillers: tuple[str, ...] = ()
     ) -> tuple[float, str, tuple[_Span, ...]]:
         """The best-fitting intent for the normalised words, its score and slot values (cached by
-        ``__init__``: a spoken utterance's readings often differ only in articles and fillers)."""
+        ``__init__``: a spoken utterance's readings often differ only in articles and fillers).
+
+        Articles and fillers are left out to match; when that makes two samples tie, the one that
+        has the fillers said ("honestly {rating}", not "{direction}", for "honestly hard"), then the
+        articles said ("easy the level" is not "easy level"), is the one Alexa would match."""
         words_, credits = list(sequence), list(credit)
         spans = self._spans(words_, credits)
         best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
-        best_sample: str | None = None
+        best_tie = (False, False)
         for intent in self.intents:
             score, chosen, sample = self._score(intent, words_, credits, spans)
-            # Articles are left out to match; when that makes two samples tie, the one that has the
-            # articles said is the one Alexa would match ("easy the level" is not "easy level").
-            if score > best[0] or (score == best[0] > 0 and _articles(sample) == articles != _articles(best_sample)):
-                best, best_sample = (score, intent, chosen), sample
+            variants = self.index.variants.get((intent, sample), []) if sample else []
+            tie = (any(_sample_fillers(text) == fillers for text in variants), _articles(sample) == articles)
+            if score > best[0] or (score == best[0] > 0 and tie > best_tie):
+                best, best_tie = (score, intent, chosen), tie
         return best[0], best[1], tuple(best[2])
 
     def forget(self) -> None:
@@ -254,7 +261,9 @@ class Understander:
         }
         for start, end, value in found:
             exact = all(c == 1.0 for c in credit[start:end])
-            spans.append(_Span(self._modifiers(sequence, start, taken) if exact else start, end, value.type, value.id))
+            first = self._modifiers(sequence, start, taken) if exact else start
+            loose = tuple(sequence[start:end]) in self.lexicon.loose
+            spans.append(_Span(first, end, value.type, value.id, loose))
         return spans
 
     def _modifiers(self, sequence: list[str], start: int, taken: set[int]) -> int:
@@ -283,7 +292,9 @@ class Understander:
         repeated = [s for s in own if sum(other.type == s.type for other in own) > 1]
         for span in repeated:
             trial = self._score_with(intent, sequence, credit, spans, _choose(own, first=span))
-            if trial[0] > best[0]:
+            # on a tie, a value said as listed beats one found by leaving out its filler ("is there
+            # not a hard version": "hard", harder, not "not (so) hard", easier)
+            if trial[0] > best[0] or (trial[0] == best[0] and _loose(best[1]) > _loose(trial[1])):
                 best = trial
         return best
 
@@ -360,8 +371,20 @@ class Understander:
         return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.rare_weight
 
 
+def _loose(spans: list[_Span]) -> int:
+    return sum(span.loose for span in spans)
+
+
 def _articles(sample: str | None) -> int:
     return sum(word in ARTICLES for word in sample.split()) if sample else -1
+
+
+@cache
+def _sample_fillers(sample: str) -> tuple[str, ...]:
+    """The filler words of a sample utterance, in order ("honestly" of "honestly {rating}")."""
+    tokens = tokenize(re.sub(r"\{\w+\}", " value ", sample))
+    kept = {id(token) for token in drop_fillers(tokens)}
+    return tuple(token.word for token in tokens if id(token) not in kept)
 
 
 def _choose(spans: list[_Span], taken: set[int] | None = None, first: _Span | None = None) -> list[_Span]:
