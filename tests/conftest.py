@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import tempfile
 from pathlib import Path
 
@@ -13,5 +14,12 @@ _DATA = Path(tempfile.mkdtemp(prefix="strong-back-tests-"))
 os.environ["STRONG_BACK_DB"] = str(_DATA / "strong-back.db")
 for _name in ("WORKOUT_TABLE", "DYNAMODB_ENDPOINT_URL", "SKILL_ID", "AWS_LAMBDA_FUNCTION_NAME"):
     os.environ.pop(_name, None)
+
+# Tests press Ctrl-C on the coach and the server (SIGINT to a child process). A run started in the
+# background of a shell without job control (`make test &`, `nohup`) inherits SIGINT ignored, and an
+# ignored signal stays ignored in every child: those tests would hang. A handled one is reset to the
+# default in each child, so handle it here.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 pytest_plugins = ["tests.support.moto_server"] if importlib.util.find_spec("tests.support.moto_server") else []
