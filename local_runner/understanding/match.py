@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from local_runner.understanding.text import FUNCTION_WORDS, words
+from local_runner.understanding.text import FUNCTION_WORDS, filler_words, words
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -76,8 +76,9 @@ class IntentIndex:
         self.slot_names: dict[str, dict[str, str]] = {}
         self.samples: dict[str, list[Sample]] = {}
         raw: dict[str, dict[tuple[str, ...], str]] = {}
-        # (intent, the sample kept) -> every sample that compares the same (fillers aside)
-        self.variants: dict[tuple[str, str], list[str]] = {}
+        # (intent, the sample kept) -> the filler words of each sample that compares the same
+        # ("{rating}" and "honestly {rating}" compare alike; said with "honestly", the second fits)
+        self.fillers: dict[tuple[str, str], set[tuple[str, ...]]] = {}
         for intent in intents:
             name = intent["name"]
             by_type: dict[str, str] = {}
@@ -89,7 +90,7 @@ class IntentIndex:
             for text in intent.get("samples", []):
                 key = tuple(to_type.get(word, word) for word in words(text))
                 if key:
-                    self.variants.setdefault((name, seen.setdefault(key, text)), []).append(text)
+                    self.fillers.setdefault((name, seen.setdefault(key, text)), set()).add(filler_words(text))
         frequency = Counter(word for samples in raw.values() for word in {w for key in samples for w in key})
         self.intent_count = max(1, sum(1 for samples in raw.values() if samples))
         self.weights = {word: self._weight(count) for word, count in frequency.items()}

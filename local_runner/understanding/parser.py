@@ -39,6 +39,7 @@ from local_runner.understanding.text import (
     NEGATIONS,
     Token,
     drop_fillers,
+    dropped,
     tokenize,
     words,
 )
@@ -181,9 +182,7 @@ class Understander:
             return Understood(FALLBACK, {}, 1.0)
         sequence, credit, origin = self._words(tokens)
         articles = sum(token.word in ARTICLES for token in tokens)
-        kept = {id(token) for token in tokens}
-        fillers = tuple(token.word for token in said if id(token) not in kept)
-        score, intent, chosen = self._best(tuple(sequence), tuple(credit), articles, fillers)
+        score, intent, chosen = self._best(tuple(sequence), tuple(credit), articles, dropped(said, tokens))
         if score < self.threshold:
             return Understood(FALLBACK, {}, round(1 - score, 3))
         lowered = text.lower()
@@ -207,13 +206,16 @@ class Understander:
         words_, credits = list(sequence), list(credit)
         spans = self._spans(words_, credits)
         best: tuple[float, str, list[_Span]] = (0.0, FALLBACK, [])
-        best_tie = (False, False)
+        best_sample: str | None = None
+
+        def fits(intent: str, sample: str | None) -> tuple[bool, bool]:
+            said_fillers = fillers in self.index.fillers.get((intent, sample or ""), ())
+            return said_fillers, _articles(sample) == articles
+
         for intent in self.intents:
             score, chosen, sample = self._score(intent, words_, credits, spans)
-            variants = self.index.variants.get((intent, sample), []) if sample else []
-            tie = (any(_sample_fillers(text) == fillers for text in variants), _articles(sample) == articles)
-            if score > best[0] or (score == best[0] > 0 and tie > best_tie):
-                best, best_tie = (score, intent, chosen), tie
+            if score > best[0] or (score == best[0] > 0 and fits(intent, sample) > fits(best[1], best_sample)):
+                best, best_sample = (score, intent, chosen), sample
         return best[0], best[1], tuple(best[2])
 
     def forget(self) -> None:
@@ -377,14 +379,6 @@ def _loose(spans: list[_Span]) -> int:
 
 def _articles(sample: str | None) -> int:
     return sum(word in ARTICLES for word in sample.split()) if sample else -1
-
-
-@cache
-def _sample_fillers(sample: str) -> tuple[str, ...]:
-    """The filler words of a sample utterance, in order ("honestly" of "honestly {rating}")."""
-    tokens = tokenize(re.sub(r"\{\w+\}", " value ", sample))
-    kept = {id(token) for token in drop_fillers(tokens)}
-    return tuple(token.word for token in tokens if id(token) not in kept)
 
 
 def _choose(spans: list[_Span], taken: set[int] | None = None, first: _Span | None = None) -> list[_Span]:

@@ -132,6 +132,18 @@ def drop_fillers(tokens: list[Token], keep: Collection[int] = ()) -> list[Token]
     return kept
 
 
+def dropped(tokens: list[Token], kept: list[Token]) -> tuple[str, ...]:
+    """The words of ``tokens`` that ``kept`` (``drop_fillers`` of them) left out, in order."""
+    still = {id(token) for token in kept}
+    return tuple(token.word for token in tokens if id(token) not in still)
+
+
+def filler_words(sample: str) -> tuple[str, ...]:
+    """The filler words of a sample utterance, in order ("honestly" of "honestly {rating}")."""
+    tokens = tokenize(_SLOT.sub(" value ", sample))
+    return dropped(tokens, drop_fillers(tokens))
+
+
 def _phrase_at(tokens: list[Token], i: int) -> int:
     """The length of a courtesy phrase at ``i``, or of a filler phrase that something follows; else 0."""
     said = tuple(t.word for t in tokens[i : i + 4])
