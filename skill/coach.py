@@ -489,6 +489,18 @@ def opens_phase(steps: Sequence[Step], index: int) -> str | None:
     return phase if phase != previous else None
 
 
+def seconds_left(state: WorkoutState, coach: Coach) -> float:
+    """Seconds of the workout still to come from where it stands (the set it is at, on), as ``coach``
+    would say it straight through: not the sets already done, nor the opening said already."""
+    run = deepcopy(state)
+    run.held = None
+    total = 0.0
+    while not run.finished:
+        script, run.pos = coach.block(run)
+        total += script.duration
+    return total
+
+
 def workout_scripts(
     state: WorkoutState, locale: str = "en-US", first_time: bool = False, playback: Playback = Playback.ALEXA
 ) -> list[Script]:

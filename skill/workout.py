@@ -357,9 +357,6 @@ class WorkoutState:
             return frozenset()
         return self.preview[1]
 
-    def remaining_steps(self) -> list[Step]:
-        return self.steps[self.pos.step :]
-
     def count(self, result: str) -> int:
         return sum(1 for r in self.results if r == result)
 

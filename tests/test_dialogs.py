@@ -8,7 +8,9 @@ from datetime import timedelta
 import pytest
 
 from skill.catalog import CATALOG
-from tests.support.alexa import Alexa, Unresolved, windows
+from skill.numbers import spoken
+from skill.speech import Window
+from tests.support.alexa import Alexa, Heard, Unresolved, windows
 
 
 def finish_workout(alexa: Alexa, limit: int = 60):  # type: ignore[no-untyped-def]
@@ -115,6 +117,47 @@ def test_status_says_what_is_left() -> None:
     status = alexa.interrupt(4, "WorkoutStatusIntent")
     assert "set one of" in status and "to go" in status and "next up" in status
     assert "resume" in status
+
+
+def _minutes_to_go(status: Heard) -> int:
+    """The minutes a status answer says are left ("about twelve minutes" -> 12, "under a minute" -> 0)."""
+    said = status.text.lower()
+    if "under a minute" in said:
+        return 0
+    if "about a minute to go" in said:
+        return 1
+    by_word = {spoken(n): n for n in range(2, 121)}
+    found = re.search(r"about ([a-z ]+?) minutes to go", said)
+    assert found and found.group(1) in by_word, said
+    return by_word[found.group(1)]
+
+
+def test_time_to_go_is_what_is_left_from_this_set_on() -> None:
+    """Asked in the second set of an exercise, less is left than in its first; and what is said is
+    what is then heard, within a minute."""
+    alexa = Alexa()
+    heard = alexa.say("StartWorkoutIntent", area="lower_back", level="intermediate", place="gym", duration="PT20M")
+    steps = heard.attributes["workout"]["steps"]
+
+    def work(heard: Heard, set_: int) -> list[Window]:  # a set of the first exercise of two sets or more
+        return [w for w in windows(heard) if w.kind == "work" and w.set == set_ and steps[w.step]["sets"] > 1]
+
+    while not work(heard, 0):
+        heard = alexa.say("AMAZON.NextIntent")
+    first_set = work(heard, 0)[0]
+    in_first = _minutes_to_go(alexa.interrupt(first_set.start + 2, "WorkoutStatusIntent"))
+    heard = alexa.say("AMAZON.ResumeIntent")
+    while not [w for w in work(heard, 1) if w.step == first_set.step]:
+        heard = alexa.say("AMAZON.NextIntent")
+    second_set = next(w for w in work(heard, 1) if w.step == first_set.step)
+    in_second = _minutes_to_go(alexa.interrupt(second_set.start + 2, "WorkoutStatusIntent"))
+    assert in_second < in_first
+    heard = alexa.say("AMAZON.ResumeIntent")
+    played = heard.duration
+    while not heard.ends_session and heard.attributes["workout"]["status"] != "finished":
+        heard = alexa.say("AMAZON.NextIntent")
+        played += heard.duration
+    assert abs(played / 60 - in_second) <= 1.0, (played, in_second)
 
 
 def test_stop_saves_and_next_day_resume_my_workout_carries_on() -> None:

@@ -9,9 +9,9 @@ from ask_sdk_core.utils import is_intent_name
 
 from skill.alexa.slots import slot
 from skill.alexa.turn import Turn
-from skill.catalog import CATALOG, Area, Exercise, Level, Place
+from skill.catalog import CATALOG, Exercise
+from skill.coach import seconds_left
 from skill.numbers import minutes_phrase, spoken
-from skill.planning import workout_seconds
 from skill.progress import summarize
 
 if TYPE_CHECKING:
@@ -101,9 +101,7 @@ class WorkoutStatusIntentHandler(AbstractRequestHandler):
             return turn.ask(turn.script("status.none"), "menu.reprompt")
         step = workout.current
         left = len(workout.steps) - workout.pos.step - 1
-        seconds = workout_seconds(
-            Area(workout.area), Level(workout.level), Place(workout.place), None, workout.remaining_steps()
-        )
+        seconds = seconds_left(workout, turn.coach)
         script = turn.script(
             (
                 "status.current",
