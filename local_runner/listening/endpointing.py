@@ -4,7 +4,8 @@ pocketsphinx's voice activity detector (``Endpointer``) says where speech seems 
 Beside it, ``NoiseFloor`` follows how loud the room is while nobody speaks (a fan, pink noise,
 music): the median loudness of the last few seconds of non-speech. Each utterance carries how far
 its loud part stands above that floor, so what the detector took for speech but is only the room
-getting a little louder (the next bar of the music) can be set aside before it is decoded.
+getting a little louder (the next bar of the music) can be set aside before it is decoded. It
+carries the room's recent sound too, for ``denoising`` to take the room's steady noise out of it.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ class Utterance:
     end: float
     pcm: bytes
     above_floor_db: float = 99.0
+    room: bytes = b""  # the room's sound while nobody spoke, up to FLOOR_SECONDS of it, before the utterance
 
 
 def segments(endpointer: Any, chunks: Iterable[bytes]) -> Iterator[Utterance]:
@@ -86,7 +88,8 @@ def segments(endpointer: Any, chunks: Iterable[bytes]) -> Iterator[Utterance]:
     # The detector looks back over its window before it says speech began: keep that much too.
     before = int((UTTERANCE_MARGINS[0] + 2 * endpointer.DEFAULT_WINDOW) * SAMPLE_RATE) * 2
     floor = NoiseFloor(int(FLOOR_SECONDS / frame_seconds), int(KNOWN_AFTER_SECONDS / frame_seconds))
-    levels: deque[tuple[float, float]] = deque()  # (stream time, dB) of the frames kept in ``sound``
+    room: deque[bytes] = deque(maxlen=int(FLOOR_SECONDS / frame_seconds))  # the frames the floor heard
+    levels: deque[tuple[float, float, bytes]] = deque()  # (stream time, dB, sound) of the frames in ``sound``
     pending = b""
     sound = _Sound()
     speaking = False
@@ -96,37 +99,50 @@ def segments(endpointer: Any, chunks: Iterable[bytes]) -> Iterator[Utterance]:
         while len(pending) >= size:
             frame, pending = pending[:size], pending[size:]
             level = frame_db(frame)
-            levels.append((sound.end, level))
+            levels.append((sound.end, level, frame))
             sound.add(frame)
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
                 began = endpointer.speech_start
             elif speaking and not endpointer.in_speech:
-                yield _cut(sound, levels, floor, began, endpointer.speech_end)
+                yield _cut(sound, levels, floor, room, began, endpointer.speech_end)
                 while levels and levels[0][0] <= endpointer.speech_end:
                     levels.popleft()  # speech is not the room's noise
             speaking = endpointer.in_speech
             if not speaking:
                 sound.keep_last(before)
                 while levels and levels[0][0] < sound.start - 1e-6:
-                    floor.add(levels.popleft()[1])
+                    _, level, frame = levels.popleft()
+                    floor.add(level)
+                    room.append(frame)
     sound.add(pending)
     endpointer.end_stream(pending.ljust(size, b"\0") if pending else b"\0" * size)
     if speaking:
-        yield _cut(sound, levels, floor, began, max(endpointer.speech_end, sound.end))
+        yield _cut(sound, levels, floor, room, began, max(endpointer.speech_end, sound.end))
 
 
-def _cut(sound: _Sound, levels: deque[tuple[float, float]], floor: NoiseFloor, start: float, end: float) -> Utterance:
+def _cut(
+    sound: _Sound,
+    levels: deque[tuple[float, float, bytes]],
+    floor: NoiseFloor,
+    room: deque[bytes],
+    start: float,
+    end: float,
+) -> Utterance:
     """The utterance from ``start`` to ``end``, with how far its loud part stands above the floor:
     the room's, or the quiet moments of the utterance itself where they are quieter (when the
-    sound began as the stream did, there was no room to learn the floor from)."""
-    inside = sorted(level for at, level in levels if start - UTTERANCE_MARGINS[0] <= at <= end + UTTERANCE_MARGINS[1])
+    sound began as the stream did, there was no room to learn the floor from); and the room's
+    recent sound: what the floor heard and what came after it, before the utterance."""
+    before = start - UTTERANCE_MARGINS[0]
+    heard = b"".join([*room, *(frame for at, _, frame in levels if at < before)])
+    heard = heard[-int(FLOOR_SECONDS * BYTES_PER_SECOND) :]
+    inside = sorted(level for at, level, _ in levels if before <= at <= end + UTTERANCE_MARGINS[1])
     if not inside:
-        return sound.cut(start, end, 0.0)
+        return sound.cut(start, end, 0.0, heard)
     loud = inside[min(len(inside) - 1, int(len(inside) * (1 - LOUD_SHARE)))]
     quiet = inside[int(len(inside) * LOUD_SHARE)]
-    room = floor.db
-    return sound.cut(start, end, loud - (quiet if room is None else min(room, quiet)))
+    known = floor.db
+    return sound.cut(start, end, loud - (quiet if known is None else min(known, quiet)), heard)
 
 
 class _Sound:
@@ -148,7 +164,7 @@ class _Sound:
             self.start += (len(self.data) - size) / BYTES_PER_SECOND
             del self.data[: len(self.data) - size]
 
-    def cut(self, start: float, end: float, above_floor_db: float) -> Utterance:
+    def cut(self, start: float, end: float, above_floor_db: float, room: bytes = b"") -> Utterance:
         first = max(0, int((start - UTTERANCE_MARGINS[0] - self.start) * SAMPLE_RATE)) * 2
         last = max(first, int((end + UTTERANCE_MARGINS[1] - self.start) * SAMPLE_RATE)) * 2
-        return Utterance(start, end, bytes(self.data[first:last]), above_floor_db)
+        return Utterance(start, end, bytes(self.data[first:last]), above_floor_db, room)

@@ -10,7 +10,8 @@ acoustic model and dictionary:
   sequences the interaction models contain.
 
 ``local_runner.listening.hearing`` weighs the two. ``segments`` cuts a stream of audio into utterances
-(``local_runner.listening.endpointing``). The pronunciation dictionary is the wheel's CMU dictionary, cut
+(``local_runner.listening.endpointing``) and takes the room's steady noise out of them
+(``local_runner.listening.denoising``). The pronunciation dictionary is the wheel's CMU dictionary, cut
 down to the words of both, plus ``pronunciations.dict`` for the words it lacks ("glute",
 "deadlift", "pulldown").
 """
@@ -18,6 +19,7 @@ down to the words of both, plus ``pronunciations.dict`` for the words it lacks (
 from __future__ import annotations
 
 import array
+import dataclasses
 import itertools
 import operator
 import random
@@ -28,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local_runner.listening.denoising import denoise, room_spectrum
 from local_runner.listening.endpointing import ENDPOINTER_SETTINGS, SAMPLE_RATE, Utterance, segments
 from local_runner.listening.grammar import Grammar, command_grammar
 from local_runner.listening.language_model import LanguageModel, command_language_model
@@ -242,5 +245,9 @@ class Recognizer:
         return Hypotheses(free, self.transcribe(pcm, GRAMMAR), alternatives)
 
     def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
-        """Utterances found in a stream of PCM chunks of any size, as each one ends."""
-        yield from segments(self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS), chunks)
+        """Utterances found in a stream of PCM chunks of any size, as each one ends, with the room's
+        steady noise taken out of their sound (``denoising``; their loudness above the room's floor
+        is as heard)."""
+        endpointer = self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
+        for utterance in segments(endpointer, chunks):
+            yield dataclasses.replace(utterance, pcm=denoise(utterance.pcm, room_spectrum(utterance.room)))
