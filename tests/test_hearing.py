@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from interaction_models import load_model
-from local_runner.listening.endpointing import NoiseFloor, Utterance, frame_db
+from local_runner.listening.endpointing import LoudnessGate, NoiseFloor, Utterance, frame_db
 from local_runner.listening.grammar import command_grammar
 from local_runner.listening.hearing import Judge, Verdict, agreement
 from local_runner.listening.language_model import LanguageModel, command_language_model, command_sentences
@@ -263,6 +263,16 @@ def test_the_noise_floor_follows_the_room_not_its_loud_moments() -> None:
     assert floor.db is not None and 39 <= floor.db <= 41
     quiet = bytes(960)
     assert frame_db(quiet) == pytest.approx(30.0)  # digital silence sits at the lowest floor
+
+
+def test_the_detector_hears_only_what_stands_out_from_the_room() -> None:
+    gate = LoudnessGate(frames=100, known_after=10)
+    rng = random.Random(2)
+    room = [60 + rng.uniform(-3, 3) for _ in range(100)]  # music: loud, and never quiet
+    assert all(gate.passes(level) for level in room[:9])  # the room is not known yet: all pass
+    assert not any(gate.passes(level) for level in room[9:])  # then its own ups and downs do not
+    assert gate.passes(72)  # a voice over it does (about 15 dB above the room)
+    assert not gate.passes(64)
 
 
 # ----- asking before a stop heard with doubt ------------------------------------------------

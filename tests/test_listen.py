@@ -236,6 +236,37 @@ def test_commands_in_one_recording_are_heard_one_by_one(recognizer: Recognizer, 
     ]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "snr"), [("music", 15), ("pink", 10)])
+def test_commands_said_over_sound_that_never_stops_are_heard_one_by_one(
+    recognizer: Recognizer, nlu: object, clips: Path, tmp_path: Path, kind: str, snr: float
+) -> None:
+    """A workout with the radio on, or a loud fan: sound under everything, ``snr`` dB below the
+    voice. The voice activity detector alone takes such sound for speech that never ends, so
+    nothing would be heard until the sound stopped."""
+    need_espeak()
+    said = ["pause", "resume", "how many are left"]
+    rate, gap = spoken.RATE, 3 * spoken.RATE
+    voices = [spoken.pcm_of(spoken.clip(text, spoken.VOICES[0], spoken.CLEAN, clips)) for text in said]
+    length = gap + sum(len(voice) + gap for voice in voices)
+    bed = spoken.music(clips) * 3 if kind == "music" else spoken.pink_noise(length, 4)
+    level = spoken.SPEECH_RMS / 10 ** (snr / 20)
+    stream = [level * value for value in bed[:length]]
+    at = gap
+    for voice in voices:
+        for offset, value in enumerate(voice):
+            stream[at + offset] += value
+        at += len(voice) + gap
+    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in stream))
+    wav = spoken.write_wav(tmp_path / "radio.wav", samples)
+    assert len(stream) > 12 * rate
+    assert [command["intent"] for command in heard(recognizer, nlu, wav)] == [
+        "AMAZON.PauseIntent",
+        "AMAZON.ResumeIntent",
+        "WorkoutStatusIntent",
+    ]
+
+
 def test_the_free_search_offers_other_sentences_the_sound_could_have_been(
     recognizer: Recognizer, nlu: object, clips: Path
 ) -> None:

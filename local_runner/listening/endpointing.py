@@ -1,11 +1,13 @@
 """Cutting a stream of sound into utterances, against the room's own noise.
 
-pocketsphinx's voice activity detector (``Endpointer``) says where speech seems to begin and end.
-Beside it, ``NoiseFloor`` follows how loud the room is while nobody speaks (a fan, pink noise,
-music): the median loudness of the last few seconds of non-speech. Each utterance carries how far
-its loud part stands above that floor, so what the detector took for speech but is only the room
-getting a little louder (the next bar of the music) can be set aside before it is decoded. It
-carries the room's recent sound too, for ``denoising`` to take the room's steady noise out of it.
+pocketsphinx's voice activity detector (``Endpointer``) says where speech seems to begin and end;
+where it hears speech in sound that does not stand out from the room (``LoudnessGate``: alone, it
+takes music for speech that never ends), the utterance is cut down to what does. Beside it,
+``NoiseFloor`` follows how loud the room is while nobody speaks (a fan, pink noise, music): the
+median loudness of the last few seconds of non-speech. Each utterance carries how far its loud
+part stands above that floor, so what the detector took for speech but is only the room getting a
+little louder (the next bar of the music) can be set aside before it is decoded. It carries the
+room's recent sound too, for ``denoising`` to take the room's steady noise out of it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 SAMPLE_RATE = 16000
 BYTES_PER_SECOND = SAMPLE_RATE * 2
@@ -31,6 +33,12 @@ FLOOR_SECONDS = 4.0  # how much of the recent non-speech the floor is the median
 KNOWN_AFTER_SECONDS = 0.5  # the floor is known once this much of the room was heard
 QUIETEST_FLOOR_DB = 30.0  # the quietest a frame counts as (digital silence; 16-bit sample units, dB)
 LOUD_SHARE = 0.1  # an utterance's loudness: the level its loudest tenth of frames reach
+# Sound stands out from the room this far above the quietest tenth of the last few seconds: 9 dB
+# keeps music and loud pink noise out and speech at 10 dB SNR in (6 dB let bars of music through).
+GATE_SHARE = 0.1
+GATE_DB = 9.0
+EDGE_SECONDS = 0.3  # an utterance the detector overreached keeps this much either side of what stood out
+QUIET_END_SECONDS = 0.6  # an utterance ends once nothing stood out from the room for this long
 
 
 def frame_db(pcm: bytes) -> float:
@@ -64,6 +72,35 @@ class NoiseFloor:
         return ordered[len(ordered) // 2]
 
 
+class LoudnessGate:
+    """Which frames stand out from the room: ``GATE_DB`` above its quiet moments.
+
+    pocketsphinx's detector takes steady music, or loud pink noise, for speech that never ends:
+    over a radio nothing would ever be heard as said. The room's quiet moments are a low share
+    (``GATE_SHARE``) of the loudness of every frame of the last few seconds, speech or not, so
+    they are known even when the detector hears speech everywhere. Until the room is known (the
+    first half second), every frame stands out.
+    """
+
+    def __init__(self, frames: int, known_after: int = 1) -> None:
+        self.recent: deque[float] = deque(maxlen=frames)
+        self.known_after = known_after
+
+    def passes(self, level_db: float) -> bool:
+        """Whether a frame this loud stands out from the room (all do until the room is known)."""
+        self.recent.append(level_db)
+        floor = self.floor_db
+        return floor is None or level_db >= floor + GATE_DB
+
+    @property
+    def floor_db(self) -> float | None:
+        """The room's quiet moments (dB), or None while it is not known yet."""
+        if len(self.recent) < self.known_after:
+            return None
+        ordered = sorted(self.recent)
+        return ordered[int(len(ordered) * GATE_SHARE)]
+
+
 @dataclass(frozen=True)
 class Utterance:
     """A stretch of speech cut from a stream: where it was (seconds), its audio, and how far its
@@ -76,20 +113,25 @@ class Utterance:
     room: bytes = b""  # the room's sound while nobody spoke, up to FLOOR_SECONDS of it, before the utterance
 
 
-def segments(endpointer: Any, chunks: Iterable[bytes]) -> Iterator[Utterance]:
+def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iterator[Utterance]:
     """Utterances found in a stream of PCM chunks of any size, as each one ends.
 
     The voice activity detector decides a little after speech has begun, so each utterance is
     cut from the raw stream with a margin before and after: the first consonant of "start" or
-    "skip" is what tells them apart from "art" or "kip".
+    "skip" is what tells them apart from "art" or "kip". Where the detector hears speech in sound
+    that does not stand out from the room (``LoudnessGate``: music, a loud fan), the utterance is
+    cut down to the sound that does, and once nothing has stood out for ``QUIET_END_SECONDS`` it
+    ends (the detector is started afresh): over a radio, the detector alone never ends one.
     """
+    endpointer = new_endpointer()
     size = endpointer.frame_bytes
     frame_seconds = size / BYTES_PER_SECOND
     # The detector looks back over its window before it says speech began: keep that much too.
     before = int((UTTERANCE_MARGINS[0] + 2 * endpointer.DEFAULT_WINDOW) * SAMPLE_RATE) * 2
     floor = NoiseFloor(int(FLOOR_SECONDS / frame_seconds), int(KNOWN_AFTER_SECONDS / frame_seconds))
+    gate = LoudnessGate(int(FLOOR_SECONDS / frame_seconds), int(KNOWN_AFTER_SECONDS / frame_seconds))
     room: deque[bytes] = deque(maxlen=int(FLOOR_SECONDS / frame_seconds))  # the frames the floor heard
-    levels: deque[tuple[float, float, bytes]] = deque()  # (stream time, dB, sound) of the frames in ``sound``
+    levels: deque[_Frame] = deque()  # the frames kept in ``sound``
     pending = b""
     sound = _Sound()
     speaking = False
@@ -99,31 +141,62 @@ def segments(endpointer: Any, chunks: Iterable[bytes]) -> Iterator[Utterance]:
         while len(pending) >= size:
             frame, pending = pending[:size], pending[size:]
             level = frame_db(frame)
-            levels.append((sound.end, level, frame))
+            levels.append(_Frame(sound.end, level, frame, gate.passes(level)))
             sound.add(frame)
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
                 began = endpointer.speech_start
-            elif speaking and not endpointer.in_speech:
-                yield _cut(sound, levels, floor, room, began, endpointer.speech_end)
-                while levels and levels[0][0] <= endpointer.speech_end:
+            ended = speaking and not endpointer.in_speech
+            endless = speaking and not ended and _quiet_for(levels, began) >= QUIET_END_SECONDS
+            if ended or endless:
+                stretch = _loud_part(levels, began, endpointer.speech_end if ended else sound.end)
+                if stretch is not None:
+                    yield _cut(sound, levels, floor, room, *stretch)
+                while levels and levels[0].at <= (stretch[1] if stretch else began):
                     levels.popleft()  # speech is not the room's noise
+                if endless:
+                    endpointer = new_endpointer()
             speaking = endpointer.in_speech
             if not speaking:
                 sound.keep_last(before)
-                while levels and levels[0][0] < sound.start - 1e-6:
-                    _, level, frame = levels.popleft()
-                    floor.add(level)
-                    room.append(frame)
+                while levels and levels[0].at < sound.start - 1e-6:
+                    old = levels.popleft()
+                    floor.add(old.level)
+                    room.append(old.sound)
     sound.add(pending)
     endpointer.end_stream(pending.ljust(size, b"\0") if pending else b"\0" * size)
     if speaking:
-        yield _cut(sound, levels, floor, room, began, max(endpointer.speech_end, sound.end))
+        stretch = _loud_part(levels, began, max(endpointer.speech_end, sound.end))
+        if stretch is not None:
+            yield _cut(sound, levels, floor, room, *stretch)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    at: float  # stream time, seconds
+    level: float  # dB
+    sound: bytes
+    loud: bool  # it stands out from the room (``LoudnessGate``)
+
+
+def _quiet_for(levels: deque[_Frame], since: float) -> float:
+    """How long (seconds) nothing has stood out from the room, counting from ``since`` at most."""
+    last = next((frame.at for frame in reversed(levels) if frame.loud), since)
+    return levels[-1].at - max(last, since) if levels else 0.0
+
+
+def _loud_part(levels: deque[_Frame], start: float, end: float) -> tuple[float, float] | None:
+    """``start`` to ``end`` cut down to the sound in it that stands out from the room, with
+    ``EDGE_SECONDS`` either side (the soft edges of a word stand out less); None if none does."""
+    loud = [frame.at for frame in levels if frame.loud and start <= frame.at <= end]
+    if not loud:
+        return None
+    return max(start, loud[0] - EDGE_SECONDS), min(end, loud[-1] + EDGE_SECONDS)
 
 
 def _cut(
     sound: _Sound,
-    levels: deque[tuple[float, float, bytes]],
+    levels: deque[_Frame],
     floor: NoiseFloor,
     room: deque[bytes],
     start: float,
@@ -134,9 +207,9 @@ def _cut(
     sound began as the stream did, there was no room to learn the floor from); and the room's
     recent sound: what the floor heard and what came after it, before the utterance."""
     before = start - UTTERANCE_MARGINS[0]
-    heard = b"".join([*room, *(frame for at, _, frame in levels if at < before)])
+    heard = b"".join([*room, *(frame.sound for frame in levels if frame.at < before)])
     heard = heard[-int(FLOOR_SECONDS * BYTES_PER_SECOND) :]
-    inside = sorted(level for at, level, _ in levels if before <= at <= end + UTTERANCE_MARGINS[1])
+    inside = sorted(frame.level for frame in levels if before <= frame.at <= end + UTTERANCE_MARGINS[1])
     if not inside:
         return sound.cut(start, end, 0.0, heard)
     loud = inside[min(len(inside) - 1, int(len(inside) * (1 - LOUD_SHARE)))]

@@ -248,6 +248,9 @@ class Recognizer:
         """Utterances found in a stream of PCM chunks of any size, as each one ends, with the room's
         steady noise taken out of their sound (``denoising``; their loudness above the room's floor
         is as heard)."""
-        endpointer = self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
+
+        def endpointer() -> Any:
+            return self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
+
         for utterance in segments(endpointer, chunks):
             yield dataclasses.replace(utterance, pcm=denoise(utterance.pcm, room_spectrum(utterance.room)))
