@@ -267,6 +267,25 @@ def test_commands_said_over_sound_that_never_stops_are_heard_one_by_one(
     ]
 
 
+@pytest.mark.slow
+def test_a_command_over_music_just_after_the_coach_talked_is_heard(
+    recognizer: Recognizer, nlu: object, clips: Path, tmp_path: Path
+) -> None:
+    """While the coach talks the microphone is muted (digital silence, ``MicrophoneListener``):
+    that silence is not the room, or the music after it would stand out from it as speech."""
+    need_espeak()
+    rate = spoken.RATE
+    voice = spoken.pcm_of(spoken.clip("pause", spoken.VOICES[0], spoken.CLEAN, clips))
+    level = spoken.SPEECH_RMS / 10 ** (15 / 20)
+    music = [level * value for value in spoken.music(clips) * 2]
+    stream = music[: 3 * rate] + [0.0] * (3 * rate) + music[3 * rate : 4 * rate]
+    stream += [a + b for a, b in zip(voice, music[4 * rate :], strict=False)]
+    stream += music[4 * rate + len(voice) : 7 * rate + len(voice)]
+    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in stream))
+    wav = spoken.write_wav(tmp_path / "after-the-coach.wav", samples)
+    assert [command["intent"] for command in heard(recognizer, nlu, wav)] == ["AMAZON.PauseIntent"]
+
+
 def test_the_free_search_offers_other_sentences_the_sound_could_have_been(
     recognizer: Recognizer, nlu: object, clips: Path
 ) -> None:

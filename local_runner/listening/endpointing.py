@@ -132,6 +132,7 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
     gate = LoudnessGate(int(FLOOR_SECONDS / frame_seconds), int(KNOWN_AFTER_SECONDS / frame_seconds))
     room: deque[bytes] = deque(maxlen=int(FLOOR_SECONDS / frame_seconds))  # the frames the floor heard
     levels: deque[_Frame] = deque()  # the frames kept in ``sound``
+    silence = bytes(size)  # a muted microphone (while the coach talks) is not the room: never learned from
     pending = b""
     sound = _Sound()
     speaking = False
@@ -141,7 +142,8 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
         while len(pending) >= size:
             frame, pending = pending[:size], pending[size:]
             level = frame_db(frame)
-            levels.append(_Frame(sound.end, level, frame, gate.passes(level)))
+            muted = frame == silence
+            levels.append(_Frame(sound.end, level, frame, not muted and gate.passes(level)))
             sound.add(frame)
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
@@ -162,7 +164,8 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
                 while levels and levels[0].at < sound.start - 1e-6:
                     old = levels.popleft()
                     floor.add(old.level)
-                    room.append(old.sound)
+                    if old.sound != silence:
+                        room.append(old.sound)
     sound.add(pending)
     endpointer.end_stream(pending.ljust(size, b"\0") if pending else b"\0" * size)
     if speaking:
@@ -207,7 +210,7 @@ def _cut(
     sound began as the stream did, there was no room to learn the floor from); and the room's
     recent sound: what the floor heard and what came after it, before the utterance."""
     before = start - UTTERANCE_MARGINS[0]
-    heard = b"".join([*room, *(frame.sound for frame in levels if frame.at < before)])
+    heard = b"".join([*room, *(frame.sound for frame in levels if frame.at < before and any(frame.sound))])
     heard = heard[-int(FLOOR_SECONDS * BYTES_PER_SECOND) :]
     inside = sorted(frame.level for frame in levels if before <= frame.at <= end + UTTERANCE_MARGINS[1])
     if not inside:
