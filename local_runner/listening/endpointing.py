@@ -137,6 +137,7 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
     sound = _Sound()
     speaking = False
     began = 0.0
+    since = 0.0  # stream time when the detector started: it counts its own time from there
     for chunk in chunks:
         pending += chunk
         while len(pending) >= size:
@@ -147,29 +148,29 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
             sound.add(frame)
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
-                began = endpointer.speech_start
+                began = since + endpointer.speech_start
             ended = speaking and not endpointer.in_speech
             endless = speaking and not ended and _quiet_for(levels, began) >= QUIET_END_SECONDS
             if ended or endless:
-                stretch = _loud_part(levels, began, endpointer.speech_end if ended else sound.end)
+                stretch = _loud_part(levels, began, since + endpointer.speech_end if ended else sound.end)
                 if stretch is not None:
                     yield _cut(sound, levels, floor, room, *stretch)
                 while levels and levels[0].at <= (stretch[1] if stretch else began):
                     levels.popleft()  # speech is not the room's noise
                 if endless:
-                    endpointer = new_endpointer()
+                    endpointer, since = new_endpointer(), sound.end
             speaking = endpointer.in_speech
             if not speaking:
                 sound.keep_last(before)
                 while levels and levels[0].at < sound.start - 1e-6:
                     old = levels.popleft()
-                    floor.add(old.level)
                     if old.sound != silence:
+                        floor.add(old.level)
                         room.append(old.sound)
     sound.add(pending)
     endpointer.end_stream(pending.ljust(size, b"\0") if pending else b"\0" * size)
     if speaking:
-        stretch = _loud_part(levels, began, max(endpointer.speech_end, sound.end))
+        stretch = _loud_part(levels, began, max(since + endpointer.speech_end, sound.end))
         if stretch is not None:
             yield _cut(sound, levels, floor, room, *stretch)
 
