@@ -305,19 +305,6 @@ def test_after_the_coach_talked_speech_is_measured_against_the_room_not_the_mute
     assert 10 <= utterances[0].above_floor_db <= 25  # speech 15 dB over the noise, not 40 over silence
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("voice", ["en", "en-us"])
-def test_a_recording_whose_first_word_starts_at_once_is_heard(
-    recognizer: Recognizer, nlu: object, tmp_path: Path, voice: str
-) -> None:
-    """espeak-ng's own WAV files begin with the first word, no quiet before it."""
-    need_espeak()
-    wav = spoken.synthesize(
-        "start a ten minute lower back workout", spoken.Speaker(voice, 175), tmp_path / "at-once.wav", 0
-    )
-    assert [command["intent"] for command in heard(recognizer, nlu, wav)] == ["StartWorkoutIntent"]
-
-
 def test_the_free_search_offers_other_sentences_the_sound_could_have_been(
     recognizer: Recognizer, nlu: object, clips: Path
 ) -> None:

@@ -242,13 +242,6 @@ class _Sound:
             del self.data[: len(self.data) - size]
 
     def cut(self, start: float, end: float, above_floor_db: float, room: bytes = b"") -> Utterance:
-        """The sound from ``start`` to ``end`` with the margins; where the margin before it reaches
-        back past the stream's beginning (a recording whose first word starts at once), silence
-        stands in for it: pocketsphinx hears a word that begins at an utterance's very first
-        sample badly (espeak-ng's "start a ten minute lower back workout", saved as it comes, was
-        heard as "i thought that an eleven up workout"; with 0.05 s of silence before it, right)."""
-        wanted = int((start - UTTERANCE_MARGINS[0] - self.start) * SAMPLE_RATE) * 2
-        first = max(0, wanted)
+        first = max(0, int((start - UTTERANCE_MARGINS[0] - self.start) * SAMPLE_RATE)) * 2
         last = max(first, int((end + UTTERANCE_MARGINS[1] - self.start) * SAMPLE_RATE)) * 2
-        lead = bytes(first - wanted) if self.start == 0 else b""
-        return Utterance(start, end, lead + bytes(self.data[first:last]), above_floor_db, room)
+        return Utterance(start, end, bytes(self.data[first:last]), above_floor_db, room)
