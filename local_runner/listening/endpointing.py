@@ -54,11 +54,13 @@ def frame_db(pcm: bytes) -> float:
 
 
 class NoiseFloor:
-    """The room's loudness while nobody speaks: the median of the recent non-speech frames."""
+    """The room's loudness while nobody speaks: by default the median of the recent non-speech
+    frames (``share`` picks another point of their spread: 0.1, the quietest tenth)."""
 
-    def __init__(self, frames: int, known_after: int = 1) -> None:
+    def __init__(self, frames: int, known_after: int = 1, share: float = 0.5) -> None:
         self.recent: deque[float] = deque(maxlen=frames)
         self.known_after = known_after
+        self.share = share
 
     def add(self, level_db: float) -> None:
         self.recent.append(level_db)
@@ -69,7 +71,7 @@ class NoiseFloor:
         if len(self.recent) < self.known_after:
             return None
         ordered = sorted(self.recent)
-        return ordered[len(ordered) // 2]
+        return ordered[int(len(ordered) * self.share)]
 
 
 class LoudnessGate:
@@ -83,22 +85,13 @@ class LoudnessGate:
     """
 
     def __init__(self, frames: int, known_after: int = 1) -> None:
-        self.recent: deque[float] = deque(maxlen=frames)
-        self.known_after = known_after
+        self.quiet = NoiseFloor(frames, known_after, GATE_SHARE)  # of every frame, speech or not
 
     def passes(self, level_db: float) -> bool:
         """Whether a frame this loud stands out from the room (all do until the room is known)."""
-        self.recent.append(level_db)
-        floor = self.floor_db
+        self.quiet.add(level_db)
+        floor = self.quiet.db
         return floor is None or level_db >= floor + GATE_DB
-
-    @property
-    def floor_db(self) -> float | None:
-        """The room's quiet moments (dB), or None while it is not known yet."""
-        if len(self.recent) < self.known_after:
-            return None
-        ordered = sorted(self.recent)
-        return ordered[int(len(ordered) * GATE_SHARE)]
 
 
 @dataclass(frozen=True)
@@ -132,7 +125,7 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
     gate = LoudnessGate(int(FLOOR_SECONDS / frame_seconds), int(KNOWN_AFTER_SECONDS / frame_seconds))
     room: deque[bytes] = deque(maxlen=int(FLOOR_SECONDS / frame_seconds))  # the frames the floor heard
     levels: deque[_Frame] = deque()  # the frames kept in ``sound``
-    silence = bytes(size)  # a muted microphone (while the coach talks) is not the room: never learned from
+    silence = bytes(size)  # a muted microphone (while the coach talks)
     pending = b""
     sound = _Sound()
     speaking = False
@@ -144,7 +137,7 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
             frame, pending = pending[:size], pending[size:]
             level = frame_db(frame)
             muted = frame == silence
-            levels.append(_Frame(sound.end, level, frame, not muted and gate.passes(level)))
+            levels.append(_Frame(sound.end, level, frame, muted, not muted and gate.passes(level)))
             sound.add(frame)
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
@@ -164,7 +157,7 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
                 sound.keep_last(before)
                 while levels and levels[0].at < sound.start - 1e-6:
                     old = levels.popleft()
-                    if old.sound != silence:
+                    if not old.muted:
                         floor.add(old.level)
                         room.append(old.sound)
     sound.add(pending)
@@ -180,6 +173,7 @@ class _Frame:
     at: float  # stream time, seconds
     level: float  # dB
     sound: bytes
+    muted: bool  # digital silence: the microphone muted while the coach talks, not the room
     loud: bool  # it stands out from the room (``LoudnessGate``)
 
 
@@ -211,7 +205,7 @@ def _cut(
     sound began as the stream did, there was no room to learn the floor from); and the room's
     recent sound: what the floor heard and what came after it, before the utterance."""
     before = start - UTTERANCE_MARGINS[0]
-    heard = b"".join([*room, *(frame.sound for frame in levels if frame.at < before and any(frame.sound))])
+    heard = b"".join([*room, *(frame.sound for frame in levels if frame.at < before and not frame.muted)])
     heard = heard[-int(FLOOR_SECONDS * BYTES_PER_SECOND) :]
     inside = sorted(frame.level for frame in levels if before <= frame.at <= end + UTTERANCE_MARGINS[1])
     if not inside:
