@@ -203,6 +203,20 @@ def test_a_stop_most_readings_mean_is_still_asked_about(judge: Judge) -> None:
     assert heard.verdict is Verdict.CONFIRM and heard.intent == "AMAZON.StopIntent"
 
 
+def test_a_stop_both_readings_agree_on_is_asked_about_when_the_n_best_list_leads_with_another_command(
+    judge: Judge,
+) -> None:
+    # flite's awb voice saying "start the workout" (tune set, clean): both searches heard a stop,
+    # but the best sentence of the free search's n-best list was what was said
+    said = ("start the workout", "stop the workout", "start a the workout", "start workout", "start a workout")
+    doubted = judge.judge(Hypotheses("stop the workout", "stop the workout", said))
+    assert doubted.verdict is Verdict.CONFIRM and doubted.intent == "AMAZON.StopIntent"
+    meant = ("stop the workout", "start the workout", "stop the work on", "stop the workout it")
+    assert judge.judge(Hypotheses("stop the workout", "stop the workout", meant)).verdict is Verdict.ACT
+    # without a lattice to read there is no doubt to find: both readings agreeing is enough
+    assert judge.judge(Hypotheses("stop the workout", "stop the workout")).verdict is Verdict.ACT
+
+
 def test_sound_barely_above_the_room_is_nothing(judge: Judge) -> None:
     assert judge.judge(Hypotheses("stop", "stop"), above_floor_db=2.0).verdict is Verdict.NOTHING
     assert judge.judge(Hypotheses("", "")).verdict is Verdict.NOTHING

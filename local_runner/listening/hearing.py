@@ -21,7 +21,10 @@ Both readings go through the offline parser. How far they agree is the confidenc
   only one of the searches made out of the sound is how noise is heard: nothing.
 
 Commands that end or reset the session, or skip an exercise, need more: both readings must mean
-that command. Heard with doubt, the coach asks first ("Stop the workout?"). Sound that stands
+that command, and so must the best sentence of the free search's n-best list (flite's Scottish
+voice saying "start the workout" was heard as "stop the workout" by both searches, while the
+list's best sentence was "start the workout"). Heard with doubt, the coach asks first ("Stop the
+workout?"). Sound that stands
 only a little above the room's noise floor (``Utterance.above_floor_db``) is never a command.
 """
 
@@ -181,6 +184,10 @@ class Judge:
         free_intent, free_slots, free_confidence = self._parse(heard.free)
         grammar_intent, grammar_slots, _ = self._parse(heard.grammar)
         if free_intent == grammar_intent != FALLBACK and free_slots == grammar_slots:
+            if grammar_intent in DESTRUCTIVE and heard.alternatives:
+                best = self._parse(heard.alternatives[0])
+                if best[:2] != (grammar_intent, grammar_slots):  # the lattice's best sentence doubts it
+                    return Heard(Verdict.CONFIRM, heard.grammar, grammar_intent)
             return Heard(Verdict.ACT, heard.grammar, grammar_intent)
         if self._free_is_clear(heard.free, heard.alternatives):
             return Heard(Verdict.ACT, heard.free, free_intent)
