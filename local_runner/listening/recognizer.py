@@ -44,7 +44,7 @@ EXTRA_PRONUNCIATIONS = Path(__file__).with_name("pronunciations.dict")
 # the default 6.5 lets the sound, not the grammar's branching, choose between long and short
 # commands; no second lattice pass (it costs time and found nothing better). Each frame's sound is
 # scored with the 8 best Gaussians of each codebook, not 4 (more of each word's sound counts: dev
-# set 1.5 points better, tune set 0.9 better, for 15 % more decoding time; 16 was no better and costlier).
+# set 1.5 points better, tune set 0.9 better, for 18 % more decoding time; 16 was no better and costlier).
 DECODER_SETTINGS: dict[str, Any] = {"lw": 4.0, "bestpath": False, "topn": 8, "loglevel": "FATAL"}
 # The free search: pocketsphinx's usual language weight for n-gram models, and wider beams (chosen
 # on the tune set: more of "ten minutes" survives the early pruning, at little cost). Its second,
