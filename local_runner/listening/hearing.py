@@ -24,8 +24,8 @@ Commands that end or reset the session, or skip an exercise, need more: both rea
 that command, and so must the best sentence of the free search's n-best list (flite's Scottish
 voice saying "start the workout" was heard as "stop the workout" by both searches, while the
 list's best sentence was "start the workout"). Heard with doubt, the coach asks first ("Stop the
-workout?"). Sound that stands
-only a little above the room's noise floor (``Utterance.above_floor_db``) is never a command.
+workout?"). Sound that stands only a little above the room's noise floor
+(``Utterance.above_floor_db``) is never a command.
 """
 
 from __future__ import annotations
