@@ -23,7 +23,7 @@ NOISE_SECONDS = 1.0  # of the room heard before the speech
 
 
 def pcm(samples: list[float] | array.array[int]) -> bytes:
-    return array.array("h", (max(-32768, min(32767, round(value))) for value in samples)).tobytes()
+    return spoken.int16(samples).tobytes()
 
 
 def samples_of(data: bytes) -> array.array[int]:

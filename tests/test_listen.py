@@ -257,7 +257,7 @@ def test_commands_said_over_sound_that_never_stops_are_heard_one_by_one(
         for offset, value in enumerate(voice):
             stream[at + offset] += value
         at += len(voice) + gap
-    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in stream))
+    samples = spoken.int16(stream)
     wav = spoken.write_wav(tmp_path / "radio.wav", samples)
     assert len(stream) > 12 * rate
     assert [command["intent"] for command in heard(recognizer, nlu, wav)] == [
@@ -281,7 +281,7 @@ def test_a_command_over_music_just_after_the_coach_talked_is_heard(
     stream = music[: 3 * rate] + [0.0] * (3 * rate) + music[3 * rate : 4 * rate]
     stream += [a + b for a, b in zip(voice, music[4 * rate :], strict=False)]
     stream += music[4 * rate + len(voice) : 7 * rate + len(voice)]
-    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in stream))
+    samples = spoken.int16(stream)
     wav = spoken.write_wav(tmp_path / "after-the-coach.wav", samples)
     assert [command["intent"] for command in heard(recognizer, nlu, wav)] == ["AMAZON.PauseIntent"]
 
@@ -299,7 +299,7 @@ def test_after_the_coach_talked_speech_is_measured_against_the_room_not_the_mute
     noise = [level * value for value in spoken.pink_noise(5 * rate + len(voice), 6)]
     stream = noise[: 2 * rate] + [0.0] * (3 * rate) + noise[2 * rate : 3 * rate]
     stream += [a + b for a, b in zip(voice, noise[3 * rate :], strict=False)] + noise[3 * rate + len(voice) :]
-    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in stream))
+    samples = spoken.int16(stream)
     utterances = list(recognizer.segments([samples.tobytes()]))
     assert len(utterances) == 1
     assert 10 <= utterances[0].above_floor_db <= 25  # speech 15 dB over the noise, not 40 over silence
@@ -338,7 +338,7 @@ def test_silence_and_hiss_are_not_commands(recognizer: Recognizer) -> None:
 
 def test_a_burst_of_noise_in_a_quiet_room_is_not_a_command(recognizer: Recognizer, judge: Judge) -> None:
     quiet = tmp_hiss(seconds=2, level=30)
-    noise = array.array("h", (max(-32768, min(32767, round(6000 * v))) for v in spoken.pink_noise(8000, seed=4)))
+    noise = spoken.int16(6000 * v for v in spoken.pink_noise(8000, seed=4))
     stream = quiet + noise.tobytes() + quiet  # half a second of loud pink noise between quiet
     for utterance in recognizer.segments([stream]):
         verdict = judge.judge(recognizer.hear(utterance.pcm), utterance.above_floor_db)

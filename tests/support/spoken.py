@@ -25,7 +25,10 @@ import subprocess
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 DATA = Path(__file__).parents[1] / "data"
 COMMANDS_FILE = DATA / "spoken_commands.toml"
@@ -185,6 +188,11 @@ def pcm_of(path: Path) -> array.array[int]:
     return samples
 
 
+def int16(values: Iterable[float]) -> array.array[int]:
+    """``values`` rounded to 16-bit samples, clipped where they would overflow."""
+    return array.array("h", (max(-32768, min(32767, round(value))) for value in values))
+
+
 def rms(samples: array.array[int] | list[float]) -> float:
     return math.sqrt(sum(value * value for value in samples) / max(1, len(samples)))
 
@@ -280,8 +288,7 @@ def clip(text: str, speaker: Speaker, condition: Condition, cache: Path) -> Path
         level = SPEECH_RMS / 10 ** (condition.snr_db / 20)
         noise = _noise(condition.noise, len(mixed), seed, cache)
         mixed = [value + level * extra for value, extra in zip(mixed, noise, strict=True)]
-    samples = array.array("h", (max(-32768, min(32767, round(value))) for value in mixed))
-    write_wav(path.with_suffix(".part"), samples)
+    write_wav(path.with_suffix(".part"), int16(mixed))
     path.with_suffix(".part").rename(path)
     return path
 
@@ -292,7 +299,7 @@ def noise_clip(kind: str, snr_db: float, seconds: float, seed: int, cache: Path)
     if not path.exists():
         level = SPEECH_RMS / 10 ** (snr_db / 20)
         noise = _noise(kind, int(seconds * RATE), seed, cache)
-        write_wav(path, array.array("h", (max(-32768, min(32767, round(level * value))) for value in noise)))
+        write_wav(path, int16(level * value for value in noise))
     return path
 
 
