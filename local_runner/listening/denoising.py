@@ -32,11 +32,12 @@ _WINDOW = np.hanning(FRAME + 1)[:-1]
 _TINY = 1e-9
 
 
-def _samples(pcm: bytes) -> NDArray[np.float64]:
+def samples_of(pcm: bytes) -> NDArray[np.float64]:
+    """The samples of 16-bit little-endian PCM, as floats."""
     return np.frombuffer(pcm[: len(pcm) // 2 * 2], dtype="<i2").astype(np.float64)
 
 
-def _frames(samples: NDArray[np.float64]) -> NDArray[np.float64]:
+def frames_of(samples: NDArray[np.float64]) -> NDArray[np.float64]:
     """Overlapping windowed frames of ``samples``, padded so that every sample is in four."""
     padded = np.concatenate([np.zeros(FRAME), samples, np.zeros(FRAME)])
     return np.lib.stride_tricks.sliding_window_view(padded, FRAME)[::HOP] * _WINDOW
@@ -45,11 +46,11 @@ def _frames(samples: NDArray[np.float64]) -> NDArray[np.float64]:
 def room_spectrum(pcm: bytes) -> NDArray[np.float64] | None:
     """The room's power at each frequency, from its sound (16 kHz 16-bit PCM) while nobody spoke;
     None when less than ``ROOM_SECONDS`` of it was heard."""
-    samples = _samples(pcm)
+    samples = samples_of(pcm)
     if len(samples) < max(FRAME, ROOM_SECONDS * SAMPLE_RATE):
         return None
     edge = FRAME // HOP  # the padded frames at either end hear only part of the sound
-    power = np.abs(np.fft.rfft(_frames(samples)[edge:-edge], axis=1)) ** 2
+    power = np.abs(np.fft.rfft(frames_of(samples)[edge:-edge], axis=1)) ** 2
     result: NDArray[np.float64] = power.mean(axis=0) + _TINY
     return result
 
@@ -57,10 +58,10 @@ def room_spectrum(pcm: bytes) -> NDArray[np.float64] | None:
 def denoise(pcm: bytes, room: NDArray[np.float64] | None) -> bytes:
     """``pcm`` (16 kHz 16-bit PCM) with the steady noise whose spectrum is ``room`` turned down;
     ``pcm`` itself when the room is unknown or the sound too short to filter."""
-    samples = _samples(pcm)
+    samples = samples_of(pcm)
     if room is None or len(samples) < 2 * FRAME:
         return pcm
-    spectra = np.fft.rfft(_frames(samples), axis=1)
+    spectra = np.fft.rfft(frames_of(samples), axis=1)
     power = np.abs(spectra) ** 2
     noise = room * SHARE_OF_NOISE
     gains = np.empty_like(power)
@@ -70,11 +71,16 @@ def denoise(pcm: bytes, room: NDArray[np.float64] | None) -> bytes:
         ratio = SMOOTHING * gain**2 * cleaned / noise + (1 - SMOOTHING) * np.maximum(frame / noise - 1, 0)
         gain = np.maximum(ratio / (1 + ratio), GAIN_FLOOR)
         gains[index], cleaned = gain, frame
-    frames = np.fft.irfft(spectra * gains, n=FRAME, axis=1) * _WINDOW
-    total = np.zeros(len(samples) + 2 * FRAME)
+    return resynthesise(spectra * gains, len(samples))
+
+
+def resynthesise(spectra: NDArray[np.complex128], length: int) -> bytes:
+    """The 16-bit PCM of ``length`` samples whose frames (``frames_of``) have the given ``spectra``."""
+    frames = np.fft.irfft(spectra, n=FRAME, axis=1) * _WINDOW
+    total = np.zeros(length + 2 * FRAME)
     weight = np.zeros_like(total)
     for index, frame in enumerate(frames):
         total[index * HOP : index * HOP + FRAME] += frame
         weight[index * HOP : index * HOP + FRAME] += _WINDOW**2
-    restored = (total / np.maximum(weight, _TINY))[FRAME : FRAME + len(samples)]
+    restored = (total / np.maximum(weight, _TINY))[FRAME : FRAME + length]
     return np.clip(np.round(restored), -32768, 32767).astype("<i2").tobytes()

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local_runner.listening.bandwidth import widen
 from local_runner.listening.denoising import denoise, room_spectrum
 from local_runner.listening.endpointing import ENDPOINTER_SETTINGS, SAMPLE_RATE, Utterance, segments
 from local_runner.listening.grammar import Grammar, command_grammar
@@ -249,10 +250,10 @@ class Recognizer:
     def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
         """Utterances found in a stream of PCM chunks of any size, as each one ends, with the room's
         steady noise taken out of their sound (``denoising``; their loudness above the room's floor
-        is as heard)."""
+        is as heard) and a narrowband microphone's sound widened (``bandwidth``)."""
 
         def endpointer() -> Any:
             return self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
 
         for utterance in segments(endpointer, chunks):
-            yield dataclasses.replace(utterance, pcm=denoise(utterance.pcm, room_spectrum(utterance.room)))
+            yield dataclasses.replace(utterance, pcm=widen(denoise(utterance.pcm, room_spectrum(utterance.room))))
