@@ -176,7 +176,7 @@ def need_engines() -> list[str]:
 
 # A representative share of the tune set and the exact phrasings, for every run; the benchmark
 # hears all of them, and the held-out test set, in every voice and condition.
-TEST_VOICES = (spoken.VOICES[0], spoken.VOICES[4], spoken.VOICES[6])  # espeak-ng en-us, flite slt, festival kal
+TEST_VOICES = (spoken.VOICES[0], spoken.VOICES[4], spoken.VOICES[6])  # espeak-ng en-us, flite awb, festival kal
 TEST_CONDITIONS = (spoken.CLEAN, spoken.CONDITIONS[1], spoken.CONDITIONS[3])  # clean, pink 15 dB, music 15 dB
 SHARE = 6  # every sixth command for each voice (about 105 clips)
 
