@@ -11,9 +11,10 @@ Commands: ``tests/data/natural_commands.toml`` (phrased as people say them; the 
 held out: no setting was ever chosen on it) and ``tests/data/spoken_commands.toml`` (phrased
 the way the models list them: "exact"). Voices of three engines (tests/support/spoken.py): espeak-ng,
 flite and festival. Conditions: clean; pink noise or music under the voice at 15 and 10 dB SNR;
-tempo 0.9 and 1.1. By default every clip is heard clean and with pink noise at 15 dB, and each
-of the other conditions takes its turn over the commands. Noise alone (pink and music, as loud
-as under a voice at 15 and 10 dB) is played too: it must never be a command.
+tempo 0.9 and 1.1; a room's echo (sox's reverb). By default every clip is heard clean and with
+pink noise at 15 dB, and each of the other conditions takes its turn over the commands. Noise
+alone (pink and music, as loud as under a voice at 15 and 10 dB) is played too: it must never be a
+command.
 
 Each clip goes the way ``strong-back --listen`` takes it: cut into utterances against the noise
 floor, decoded twice, judged (``local_runner.listening.hearing``). Understood: the one command meant, acted

@@ -59,12 +59,16 @@ class Speaker:
 
 @dataclass(frozen=True)
 class Condition:
-    """What happens to a clip: nothing, another tempo, or noise of a kind at a signal-to-noise ratio."""
+    """What happens to a clip: nothing, another tempo, noise of a kind at a signal-to-noise ratio, or
+    a room's echo."""
 
     name: str
     noise: str | None = None  # "pink" or "music"
     snr_db: float = 0.0
     tempo: float = 1.0
+    # sox's reverb effect, its reverberance in % (0: none); left out of the repr, so that the clip
+    # cache's keys of the other conditions stay as they were
+    reverberance: int = field(default=0, repr=False)
 
 
 # The recogniser's acoustic model is US English, so the voices the first targets held for are
@@ -98,6 +102,7 @@ CONDITIONS = (
     Condition("music 10 dB", "music", 10),
     Condition("tempo 0.9", tempo=0.9),
     Condition("tempo 1.1", tempo=1.1),
+    Condition("room echo", reverberance=50),  # a room with bare walls (sox's reverb, 50 %)
 )
 
 
@@ -169,8 +174,9 @@ def _raw_speech(text: str, speaker: Speaker, path: Path) -> None:
         subprocess.run(command, input=text.encode(), check=True, capture_output=True)
 
 
-def _to_16k(source: Path, target: Path, tempo: float) -> array.array[int]:
+def _to_16k(source: Path, target: Path, tempo: float, reverberance: int = 0) -> array.array[int]:
     effects = ["tempo", "-s", f"{tempo:g}"] if tempo != 1.0 else []
+    effects += ["reverb", str(reverberance)] if reverberance else []
     subprocess.run(
         ["sox", str(source), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(target), *effects],
         check=True,
@@ -274,7 +280,7 @@ def clip(text: str, speaker: Speaker, condition: Condition, cache: Path) -> Path
         return path
     raw = cache / f"{key}.raw.wav"
     _raw_speech(text, speaker, raw)
-    speech = _to_16k(raw, raw.with_suffix(".16k.wav"), condition.tempo)
+    speech = _to_16k(raw, raw.with_suffix(".16k.wav"), condition.tempo, condition.reverberance)
     raw.unlink()
     raw.with_suffix(".16k.wav").unlink()
     gain = SPEECH_RMS / max(1.0, rms(speech))
