@@ -28,7 +28,7 @@ GAIN_FLOOR = 0.2  # no frequency is turned down below a fifth of its amplitude (
 SHARE_OF_NOISE = 0.7  # how much of the room's estimated noise is taken out (all of it, or twice, was worse)
 SMOOTHING = 0.98  # how much the estimated speech-to-noise ratio follows the last frame's cleaned sound
 ROOM_SECONDS = 0.1  # the least of the room heard before the spectrum is trusted
-_WINDOW = np.hanning(FRAME + 1)[:-1]
+WINDOW = np.hanning(FRAME + 1)[:-1]
 _TINY = 1e-9
 
 
@@ -40,7 +40,7 @@ def samples_of(pcm: bytes) -> NDArray[np.float64]:
 def frames_of(samples: NDArray[np.float64]) -> NDArray[np.float64]:
     """Overlapping windowed frames of ``samples``, padded so that every sample is in four."""
     padded = np.concatenate([np.zeros(FRAME), samples, np.zeros(FRAME)])
-    return np.lib.stride_tricks.sliding_window_view(padded, FRAME)[::HOP] * _WINDOW
+    return np.lib.stride_tricks.sliding_window_view(padded, FRAME)[::HOP] * WINDOW
 
 
 def room_spectrum(pcm: bytes) -> NDArray[np.float64] | None:
@@ -76,11 +76,11 @@ def denoise(pcm: bytes, room: NDArray[np.float64] | None) -> bytes:
 
 def resynthesise(spectra: NDArray[np.complex128], length: int) -> bytes:
     """The 16-bit PCM of ``length`` samples whose frames (``frames_of``) have the given ``spectra``."""
-    frames = np.fft.irfft(spectra, n=FRAME, axis=1) * _WINDOW
+    frames = np.fft.irfft(spectra, n=FRAME, axis=1) * WINDOW
     total = np.zeros(length + 2 * FRAME)
     weight = np.zeros_like(total)
     for index, frame in enumerate(frames):
         total[index * HOP : index * HOP + FRAME] += frame
-        weight[index * HOP : index * HOP + FRAME] += _WINDOW**2
+        weight[index * HOP : index * HOP + FRAME] += WINDOW**2
     restored = (total / np.maximum(weight, _TINY))[FRAME : FRAME + length]
     return np.clip(np.round(restored), -32768, 32767).astype("<i2").tobytes()
