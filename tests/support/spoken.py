@@ -66,8 +66,8 @@ class Condition:
     noise: str | None = None  # "pink" or "music"
     snr_db: float = 0.0
     tempo: float = 1.0
-    # sox's reverb effect, its reverberance in % (0: none); left out of the repr, so that the clip
-    # cache's keys of the other conditions stay as they were
+    # sox's reverb effect, its reverberance in % (0: none); out of the repr, so that the clip cache's
+    # keys of the other conditions stay as they were (``clip`` adds it to the key when it is set)
     reverberance: int = field(default=0, repr=False)
 
 
@@ -176,7 +176,7 @@ def _raw_speech(text: str, speaker: Speaker, path: Path) -> None:
 
 def _to_16k(source: Path, target: Path, tempo: float, reverberance: int = 0) -> array.array[int]:
     effects = ["tempo", "-s", f"{tempo:g}"] if tempo != 1.0 else []
-    effects += ["reverb", str(reverberance)] if reverberance else []
+    effects += ["pad", "0", "0.5", "reverb", str(reverberance)] if reverberance else []  # the echo outlasts the voice
     subprocess.run(
         ["sox", str(source), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(target), *effects],
         check=True,
@@ -274,7 +274,8 @@ def write_wav(path: Path, samples: array.array[int]) -> Path:
 
 def clip(text: str, speaker: Speaker, condition: Condition, cache: Path) -> Path:
     """``text`` said by ``speaker`` under ``condition``: a 16 kHz WAV in ``cache`` (made once)."""
-    key = hashlib.sha1(repr((text, speaker, condition, SPEECH_RMS)).encode()).hexdigest()[:16]
+    echo = (condition.reverberance,) if condition.reverberance else ()  # (other conditions' keys as they were)
+    key = hashlib.sha1(repr((text, speaker, condition, SPEECH_RMS, *echo)).encode()).hexdigest()[:16]
     path = cache / f"{key}.wav"
     if path.exists():
         return path
