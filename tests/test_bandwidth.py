@@ -37,11 +37,6 @@ def through_a_telephone(pcm: bytes, cutoff_hz: float = 3800.0) -> bytes:
     return np.clip(np.round(np.fft.irfft(spectrum, len(samples(pcm)))), -32768, 32767).astype("<i2").tobytes()
 
 
-def softer(pcm: bytes, decibels: float) -> bytes:
-    """``pcm`` ``decibels`` quieter, rounded to 16 bits as a quieter recording is."""
-    return np.round(samples(pcm) / 10 ** (decibels / 20)).astype("<i2").tobytes()
-
-
 def band_power(pcm: bytes, low: float, high: float) -> float:
     values = samples(pcm)
     frequencies = np.fft.rfftfreq(len(values), 1 / SAMPLE_RATE)
@@ -85,8 +80,8 @@ def test_speech_through_a_narrowband_channel_has_its_upper_octave_filled_from_th
 def test_narrowband_speech_said_quietly_is_still_taken_for_narrowband(wideband: bytes) -> None:
     """The 16-bit rounding of quiet sound fills every band a little: it is not taken for speech."""
     for decibels in (20, 30):
-        assert is_narrowband(through_a_telephone(softer(wideband, decibels))), decibels
-        assert not is_narrowband(softer(wideband, decibels)), decibels
+        assert is_narrowband(through_a_telephone(spoken.softer(wideband, decibels))), decibels
+        assert not is_narrowband(spoken.softer(wideband, decibels)), decibels
 
 
 def test_wideband_voices_of_every_engine_are_not_taken_for_narrowband(clips: Path) -> None:
@@ -101,7 +96,7 @@ def test_an_8_khz_voice_is_taken_for_narrowband_at_any_loudness(clips: Path) -> 
         pytest.skip(f"{why} is not installed")
     pcm = read_wav(spoken.clip("how much longer", KAL, spoken.CLEAN, clips))
     assert is_narrowband(pcm)
-    assert is_narrowband(softer(pcm, 20))
+    assert is_narrowband(spoken.softer(pcm, 20))
 
 
 def test_noise_through_a_narrowband_channel_is_widened_and_odd_or_short_sound_is_left_alone() -> None:

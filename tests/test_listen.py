@@ -14,7 +14,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
 
 from interaction_models import LOCALES, load_model
@@ -226,11 +225,6 @@ def test_noise_alone_is_never_a_command(recognizer: Recognizer, nlu: object, jud
                 assert not outcome.acted and not outcome.asked, f"{condition.name}: {outcome}"
 
 
-def softer(pcm: bytes, decibels: float) -> bytes:
-    """``pcm`` (16-bit little-endian) ``decibels`` quieter."""
-    return np.round(np.frombuffer(pcm, "<i2") / 10 ** (decibels / 20)).astype("<i2").tobytes()
-
-
 @pytest.mark.slow
 def test_commands_said_from_across_the_room_are_understood_as_well_as_said_close(
     recognizer: Recognizer, nlu: object, judge: Judge, clips: Path
@@ -242,7 +236,7 @@ def test_commands_said_from_across_the_room_are_understood_as_well_as_said_close
     for command in spoken.commands()[::2]:
         pcm = read_wav(spoken.clip(command.say, spoken.VOICES[1], spoken.CLEAN, clips))
         close += spoken.outcome(pcm, recognizer, judge, nlu).understood(command)
-        outcome = spoken.outcome(softer(pcm, 20), recognizer, judge, nlu)
+        outcome = spoken.outcome(spoken.softer(pcm, 20), recognizer, judge, nlu)
         far += outcome.understood(command)
         if not outcome.understood(command):
             misses.append(f"{command.say!r} -> {outcome}")

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -197,6 +199,12 @@ def pcm_of(path: Path) -> array.array[int]:
 def int16(values: Iterable[float]) -> array.array[int]:
     """``values`` rounded to 16-bit samples, clipped where they would overflow."""
     return array.array("h", (max(-32768, min(32767, round(value))) for value in values))
+
+
+def softer(pcm: bytes, decibels: float) -> bytes:
+    """16-bit little-endian ``pcm`` ``decibels`` quieter, rounded to 16 bits as a quieter recording is."""
+    samples = np.frombuffer(pcm[: len(pcm) // 2 * 2], "<i2")
+    return np.round(samples / 10 ** (decibels / 20)).astype("<i2").tobytes()
 
 
 def rms(samples: array.array[int] | list[float]) -> float:
