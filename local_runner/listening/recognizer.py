@@ -30,7 +30,7 @@ import numpy as np
 
 from local_runner.listening.bandwidth import widen
 from local_runner.listening.denoising import denoise, room_spectrum
-from local_runner.listening.endpointing import ENDPOINTER_SETTINGS, SAMPLE_RATE, Utterance, segments
+from local_runner.listening.endpointing import ENDPOINTER_SETTINGS, LOUD_SHARE, SAMPLE_RATE, Utterance, segments
 from local_runner.listening.grammar import Grammar, command_grammar
 from local_runner.listening.language_model import LanguageModel, command_language_model
 from skill.errors import StrongBackError
@@ -67,11 +67,11 @@ INSTALL_HINT = "pip install 'pocketsphinx>=5,<6' (make coach installs it)"
 
 # A faint hiss added to every utterance: the acoustic model was trained on recordings, which always
 # have a noise floor, and decodes the digital silence of synthesized or edited files badly ("pause"
-# heard as "lats"). Its RMS stands HISS_UNDER_SPEECH_DB under the RMS of the loudest tenth of the
-# utterance's 10 ms frames, and is never over 60 (about -55 dB of full scale). Fixed at 60, it
-# drowned speech said 20 dB more quietly (someone across the room from a laptop): its loudest tenth
-# stood 19 dB over the hiss, not 39, and the dev set's clean clips, that quiet, were understood 49.7 %
-# of the time against 74.5 %.
+# heard as "lats"). Its RMS stands HISS_UNDER_SPEECH_DB under the RMS of the loudest tenth
+# (``LOUD_SHARE``, the loudness endpointing measures too) of the utterance's 10 ms frames, and is
+# never over 60 (about -55 dB of full scale). Fixed at 60, it drowned speech said 20 dB more quietly
+# (someone across the room from a laptop): its loudest tenth stood 19 dB over the hiss, not 39, and
+# the dev set's clean clips, that quiet, were understood 49.7 % of the time against 74.5 %.
 HISS_UNDER_SPEECH_DB = 39.0  # where the fixed hiss stood under speech at the benchmark's level (33, 45: worse)
 _HISS_LOUDEST = 60.0  # the hiss's RMS at most (16-bit sample units)
 _HISS_FRAME = SAMPLE_RATE // 100
@@ -85,7 +85,7 @@ def with_noise_floor(pcm: bytes) -> bytes:
         return pcm[: len(pcm) // 2 * 2]
     frames = samples[: len(samples) // _HISS_FRAME * _HISS_FRAME].reshape(-1, _HISS_FRAME)
     if len(frames):
-        loudest = float(np.percentile(np.sqrt((frames**2).mean(axis=1)), 90))
+        loudest = float(np.percentile(np.sqrt((frames**2).mean(axis=1)), 100 * (1 - LOUD_SHARE)))
     else:  # under 10 ms of sound
         loudest = float(np.sqrt((samples**2).mean()))
     level = min(_HISS_LOUDEST, loudest / 10 ** (HISS_UNDER_SPEECH_DB / 20))
