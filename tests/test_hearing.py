@@ -309,8 +309,9 @@ class Readings:
 def spoken_turns(readings: list[Hypotheses], gap: float = 2.0) -> tuple[list[str | None], list[str]]:
     said: list[str] = []
     commands = SpokenCommands(Readings(readings), understander("en-US"), lambda words: None, said.append)  # type: ignore[arg-type]
-    sent = [commands.command(Utterance(i * gap, i * gap + 1, b"")) for i in range(len(readings))]
-    return sent, said
+    sent = [commands.hear(Utterance(i * gap, i * gap + 1, b"")) for i in range(len(readings))]
+    assert commands.finish() == []  # nothing here is held for more
+    return [words[0] if words else None for words in sent], said
 
 
 def test_a_doubtful_stop_is_asked_about_and_sent_only_on_yes() -> None:

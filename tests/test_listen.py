@@ -158,10 +158,9 @@ def heard(recognizer: Recognizer, nlu: object, wav: Path) -> list[dict[str, obje
     """What the coach acts on in a WAV file: one contract dict per command, as --listen-from does."""
     commands: list[dict[str, object]] = []
     spoken_commands = SpokenCommands(recognizer, nlu, lambda words: None)
-    for utterance in recognizer.segments([read_wav(wav)]):
-        words = spoken_commands.command(utterance)
-        if words:
-            commands.append(nlu.understand(words).to_contract())  # type: ignore[attr-defined]
+    said = [words for utterance in recognizer.segments([read_wav(wav)]) for words in spoken_commands.hear(utterance)]
+    for words in [*said, *spoken_commands.finish()]:
+        commands.append(nlu.understand(words).to_contract())  # type: ignore[attr-defined]
     return commands
 
 

@@ -106,7 +106,11 @@ class Utterance:
     room: bytes = b""  # the room's sound while nobody spoke, up to FLOOR_SECONDS of it, before the utterance
 
 
-def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iterator[Utterance]:
+def segments(
+    new_endpointer: Callable[[], Any],
+    chunks: Iterable[bytes],
+    on_speech: Callable[[float], None] | None = None,
+) -> Iterator[Utterance]:
     """Utterances found in a stream of PCM chunks of any size, as each one ends.
 
     The voice activity detector decides a little after speech has begun, so each utterance is
@@ -115,6 +119,8 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
     that does not stand out from the room (``LoudnessGate``: music, a loud fan), the utterance is
     cut down to the sound that does, and once nothing has stood out for ``QUIET_END_SECONDS`` it
     ends (the detector is started afresh): over a radio, the detector alone never ends one.
+    ``on_speech`` is told the stream time (seconds) at which speech began, as soon as the detector
+    says so (before the utterance ends).
     """
     endpointer = new_endpointer()
     size = endpointer.frame_bytes
@@ -142,6 +148,8 @@ def segments(new_endpointer: Callable[[], Any], chunks: Iterable[bytes]) -> Iter
             endpointer.process(frame)
             if endpointer.in_speech and not speaking:
                 began = since + endpointer.speech_start
+                if on_speech is not None:
+                    on_speech(began)
             ended = speaking and not endpointer.in_speech
             endless = speaking and not ended and _quiet_for(levels, began) >= QUIET_END_SECONDS
             if ended or endless:

@@ -19,6 +19,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from local_runner.listening.endpointing import BYTES_PER_SECOND
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from pathlib import Path
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from local_runner.listening.audio_in import Microphone
     from local_runner.listening.endpointing import Utterance
     from local_runner.listening.hearing import Heard
+    from local_runner.listening.joining import Decision
     from local_runner.listening.recognizer import Recognizer
     from local_runner.understanding.parser import Understander
 
@@ -57,19 +60,41 @@ class SpokenCommands:
         locale: str = "en-US",
     ) -> None:
         from local_runner.listening.hearing import Judge
+        from local_runner.listening.joining import Joiner
         from skill.dialog import dialog_for
 
         self.recognizer = recognizer
         self.judge = Judge(understander)
+        self.joiner = Joiner(self.judge, recognizer)
         self.on_unclear = on_unclear
         self.say = say or (lambda text: None)
         self.dialog = dialog_for(locale)
         self._asked: tuple[Heard, float] | None = None  # a question waiting for its yes, and when
 
-    def command(self, utterance: Utterance) -> str | None:
+    def hear(self, utterance: Utterance) -> list[str]:
+        """The commands to send now that ``utterance`` has ended (none while what may be the first
+        part of a longer command is held: ``joining``)."""
+        return self._answer(self.joiner.add(utterance))
+
+    def speech_began(self, at: float) -> None:
+        """The detector heard speech begin at stream time ``at``: a held command may go on."""
+        self.joiner.speech_began(at)
+
+    def due(self, now: float) -> list[str]:
+        """The held command, once the stream (at ``now`` seconds) shows nothing more was said."""
+        return self._answer(self.joiner.due(now))
+
+    def finish(self) -> list[str]:
+        """What is still held when the sound ends."""
+        return self._answer(self.joiner.finish())
+
+    def _answer(self, decisions: list[Decision]) -> list[str]:
+        return [words for decision in decisions if (words := self._respond(decision)) is not None]
+
+    def _respond(self, decision: Decision) -> str | None:
         from local_runner.listening.hearing import NO, YES, Verdict
 
-        heard = self.judge.listen(self.recognizer, utterance)
+        heard, utterance = decision.heard, decision.utterance
         asked, self._asked = self._asked, None
         if asked is not None and utterance.start - asked[1] <= CONFIRM_SECONDS:
             if heard.verdict is Verdict.ACT and heard.intent == YES:
@@ -93,7 +118,8 @@ def commands_in_file(path: Path, recognizer: Recognizer, commands: SpokenCommand
     from local_runner.listening.audio_in import read_wav
 
     pcm = read_wav(path)
-    return [text for utterance in recognizer.segments([pcm]) if (text := commands.command(utterance))]
+    found = [text for utterance in recognizer.segments([pcm]) for text in commands.hear(utterance)]
+    return found + commands.finish()
 
 
 def script_stream(lines: list[str]) -> io.StringIO:
@@ -129,19 +155,26 @@ class MicrophoneListener:
         self._thread.join(timeout=1)
 
     def _run(self) -> None:
-        for utterance in self.recognizer.segments(self._sound()):
+        for utterance in self.recognizer.segments(self._sound(), on_speech=self.commands.speech_began):
             if self._stop.is_set():
                 return
-            text = self.commands.command(utterance)
-            if text is not None:
-                self.inbox.put(text)
+            self._send(self.commands.hear(utterance))
+        if not self._stop.is_set():
+            self._send(self.commands.finish())
+
+    def _send(self, commands: list[str]) -> None:
+        for text in commands:
+            self.inbox.put(text)
 
     def _sound(self) -> Iterator[bytes]:
         """The microphone's sound, silenced while (and just after) the coach itself talks."""
         quiet_until = 0.0
+        heard = 0.0  # stream time, seconds: as the detector counts it
         for chunk in self.microphone.chunks():
             if self._stop.is_set():
                 return
+            self._send(self.commands.due(heard))  # a held command nothing more followed
+            heard += len(chunk) / BYTES_PER_SECOND
             now = time.monotonic()
             if self.coach_talking():
                 quiet_until = now + ECHO_TAIL_SECONDS

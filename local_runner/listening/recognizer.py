@@ -36,7 +36,7 @@ from local_runner.listening.language_model import LanguageModel, command_languag
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
 EXTRA_PRONUNCIATIONS = Path(__file__).with_name("pronunciations.dict")
 # Tuned with benchmarks/bench_listen.py on synthesized voices with noise. A language weight below
@@ -248,13 +248,16 @@ class Recognizer:
         alternatives = self.alternatives()
         return Hypotheses(free, self.transcribe(pcm, GRAMMAR), alternatives)
 
-    def segments(self, chunks: Iterable[bytes]) -> Iterator[Utterance]:
+    def segments(
+        self, chunks: Iterable[bytes], on_speech: Callable[[float], None] | None = None
+    ) -> Iterator[Utterance]:
         """Utterances found in a stream of PCM chunks of any size, as each one ends, with the room's
         steady noise taken out of their sound (``denoising``; their loudness above the room's floor
-        is as heard) and a narrowband microphone's sound widened (``bandwidth``)."""
+        is as heard) and a narrowband microphone's sound widened (``bandwidth``). ``on_speech`` is
+        told when speech begins (stream time, seconds), before its utterance ends."""
 
         def endpointer() -> Any:
             return self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
 
-        for utterance in segments(endpointer, chunks):
+        for utterance in segments(endpointer, chunks, on_speech):
             yield dataclasses.replace(utterance, pcm=widen(denoise(utterance.pcm, room_spectrum(utterance.room))))

@@ -401,10 +401,11 @@ class Outcome:
 def outcome(pcm: bytes, recognizer: Any, judge: Any, nlu: Any) -> Outcome:
     """The coach's verdicts on every utterance in ``pcm``, as ``strong-back --listen`` reaches them."""
     from local_runner.listening.hearing import Verdict
+    from local_runner.listening.joining import decisions
 
     acted, asked, sorry = [], [], False
-    for utterance in recognizer.segments([pcm]):
-        heard = judge.listen(recognizer, utterance)
+    for decision in decisions(judge, recognizer, recognizer.segments([pcm])):
+        heard = decision.heard
         if heard.verdict is Verdict.ACT:
             acted.append(nlu.understand(heard.words).to_contract())
         elif heard.verdict is Verdict.CONFIRM:
