@@ -71,6 +71,9 @@ class Condition:
     # sox's reverb effect, its reverberance in % (0: none); out of the repr, so that the clip cache's
     # keys of the other conditions stay as they were (``clip`` adds it to the key when it is set)
     reverberance: int = field(default=0, repr=False)
+    # seconds of silence in the middle of a command of three words or more, as a person stops to
+    # think mid-sentence ("start a ... ten minute workout"); out of the repr as the echo is
+    pause: float = field(default=0.0, repr=False)
 
 
 # The recogniser's acoustic model is US English, so the voices the first targets held for are
@@ -105,6 +108,7 @@ CONDITIONS = (
     Condition("tempo 0.9", tempo=0.9),
     Condition("tempo 1.1", tempo=1.1),
     Condition("room echo", reverberance=50),  # a room with bare walls (sox's reverb, 50 %)
+    Condition("pause mid-sentence", pause=0.5),  # half a second's thought between two halves
 )
 
 
@@ -282,17 +286,29 @@ def write_wav(path: Path, samples: array.array[int]) -> Path:
 
 def clip(text: str, speaker: Speaker, condition: Condition, cache: Path) -> Path:
     """``text`` said by ``speaker`` under ``condition``: a 16 kHz WAV in ``cache`` (made once)."""
-    echo = (condition.reverberance,) if condition.reverberance else ()  # (other conditions' keys as they were)
-    key = hashlib.sha1(repr((text, speaker, condition, SPEECH_RMS, *echo)).encode()).hexdigest()[:16]
+    extra: tuple[object, ...] = (
+        (condition.reverberance,) if condition.reverberance else ()
+    )  # (other conditions' keys as they were)
+    extra += ("pause", condition.pause) if condition.pause else ()
+    key = hashlib.sha1(repr((text, speaker, condition, SPEECH_RMS, *extra)).encode()).hexdigest()[:16]
     path = cache / f"{key}.wav"
     if path.exists():
         return path
-    raw = cache / f"{key}.raw.wav"
-    _raw_speech(text, speaker, raw)
-    speech = _to_16k(raw, raw.with_suffix(".16k.wav"), condition.tempo, condition.reverberance)
-    raw.unlink()
-    raw.with_suffix(".16k.wav").unlink()
-    gain = SPEECH_RMS / max(1.0, rms(speech))
+    words = text.split()
+    halves = (
+        [text]
+        if not condition.pause or len(words) < 3
+        else [" ".join(words[: len(words) // 2]), " ".join(words[len(words) // 2 :])]
+    )
+    parts = []
+    for number, said in enumerate(halves):
+        raw = cache / f"{key}.raw{number}.wav"
+        _raw_speech(said, speaker, raw)
+        parts.append(_to_16k(raw, raw.with_suffix(".16k.wav"), condition.tempo, condition.reverberance))
+        raw.unlink()
+        raw.with_suffix(".16k.wav").unlink()
+    gain = SPEECH_RMS / max(1.0, rms(array.array("h", b"".join(part.tobytes() for part in parts))))
+    speech = array.array("h", (b"\0\0" * int(condition.pause * RATE)).join(part.tobytes() for part in parts))
     quiet = [0.0] * int(QUIET_SECONDS * RATE)
     mixed = quiet + [value * gain for value in speech] + quiet
     seed = int(key[:8], 16)
