@@ -180,6 +180,15 @@ def test_speech_begun_in_the_gap_keeps_it_held_until_that_speech_ends() -> None:
     assert (joined[0].utterance.start, joined[0].utterance.end, joined[0].utterance.pcm) == (1.0, 4.0, b"xy")
 
 
+def test_what_is_held_is_let_go_when_the_speech_that_began_came_to_nothing() -> None:
+    hold = joiner(["start a ten minute workout"])
+    assert hold.add(Utterance(1.0, 2.0, b"x")) == []
+    hold.speech_began(2.4)  # a knock the detector took for speech a moment ...
+    assert hold.due(5.0) == []
+    hold.speech_began(None)  # ... that stood out from nothing: no utterance
+    assert [decision.heard.words for decision in hold.due(5.0)] == ["start a ten minute workout"]
+
+
 def test_a_command_of_one_word_and_pain_are_never_held() -> None:
     for words in ("pause", "next", "stop", "yes", "my knee hurts"):
         decided = joiner([words]).add(Utterance(1.0, 2.0, b"x"))

@@ -109,7 +109,7 @@ class Utterance:
 def segments(
     new_endpointer: Callable[[], Any],
     chunks: Iterable[bytes],
-    on_speech: Callable[[float], None] | None = None,
+    on_speech: Callable[[float | None], None] | None = None,
 ) -> Iterator[Utterance]:
     """Utterances found in a stream of PCM chunks of any size, as each one ends.
 
@@ -120,7 +120,8 @@ def segments(
     cut down to the sound that does, and once nothing has stood out for ``QUIET_END_SECONDS`` it
     ends (the detector is started afresh): over a radio, the detector alone never ends one.
     ``on_speech`` is told the stream time (seconds) at which speech began, as soon as the detector
-    says so (before the utterance ends).
+    says so (before the utterance ends), and None when what it took for speech ended as no
+    utterance (nothing in it stood out from the room).
     """
     endpointer = new_endpointer()
     size = endpointer.frame_bytes
@@ -156,6 +157,8 @@ def segments(
                 stretch = _loud_part(levels, began, since + endpointer.speech_end if ended else sound.end)
                 if stretch is not None:
                     yield _cut(sound, levels, floor, room, *stretch)
+                elif on_speech is not None:
+                    on_speech(None)
                 while levels and levels[0].at <= (stretch[1] if stretch else began):
                     levels.popleft()  # speech is not the room's noise
                 if endless:

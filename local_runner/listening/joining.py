@@ -105,8 +105,9 @@ class Joiner:
             return []
         return self._hold_or_decide(Decision(rest, alone) if surer_alone else whole)
 
-    def speech_began(self, at: float) -> None:
-        """The detector heard speech begin at stream time ``at`` (seconds)."""
+    def speech_began(self, at: float | None) -> None:
+        """The detector heard speech begin at stream time ``at`` (seconds); None: what it heard
+        came to no utterance after all (a knock: what is held need not wait for it)."""
         self._began = at
 
     def due(self, now: float) -> list[Decision]:

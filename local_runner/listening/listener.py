@@ -76,8 +76,9 @@ class SpokenCommands:
         part of a longer command is held: ``joining``)."""
         return self._answer(self.joiner.add(utterance))
 
-    def speech_began(self, at: float) -> None:
-        """The detector heard speech begin at stream time ``at``: a held command may go on."""
+    def speech_began(self, at: float | None) -> None:
+        """The detector heard speech begin at stream time ``at``: a held command may go on (None:
+        it came to nothing)."""
         self.joiner.speech_began(at)
 
     def due(self, now: float) -> list[str]:

@@ -249,12 +249,13 @@ class Recognizer:
         return Hypotheses(free, self.transcribe(pcm, GRAMMAR), alternatives)
 
     def segments(
-        self, chunks: Iterable[bytes], on_speech: Callable[[float], None] | None = None
+        self, chunks: Iterable[bytes], on_speech: Callable[[float | None], None] | None = None
     ) -> Iterator[Utterance]:
         """Utterances found in a stream of PCM chunks of any size, as each one ends, with the room's
         steady noise taken out of their sound (``denoising``; their loudness above the room's floor
         is as heard) and a narrowband microphone's sound widened (``bandwidth``). ``on_speech`` is
-        told when speech begins (stream time, seconds), before its utterance ends."""
+        told when speech begins (stream time, seconds), before its utterance ends, and None when
+        it came to no utterance."""
 
         def endpointer() -> Any:
             return self._endpointer_class(sample_rate=SAMPLE_RATE, **ENDPOINTER_SETTINGS)
