@@ -13,7 +13,7 @@ from local_runner.coaching.clock import Inbox
 from local_runner.listening.audio_in import read_wav
 from local_runner.listening.endpointing import BYTES_PER_SECOND, Utterance
 from local_runner.listening.hearing import Judge
-from local_runner.listening.joining import DETECTION_LAG, JOIN_GAP, Joiner
+from local_runner.listening.joining import DETECTION_LAG, JOIN_GAP, LONGEST_WAIT, Decision, Joiner
 from local_runner.listening.listener import MicrophoneListener, SpokenCommands, commands_in_file
 from local_runner.listening.recognizer import FREE, Hypotheses, Recognizer
 from local_runner.understanding.parser import understander
@@ -171,10 +171,10 @@ def test_what_may_go_on_is_held_until_the_gap_has_passed() -> None:
 
 
 def test_speech_begun_in_the_gap_keeps_it_held_until_that_speech_ends() -> None:
-    hold = joiner(["start a ten minute workout", "start a ten minute workout for my lower back"])
+    hold = joiner(["start a ten minute workout", "start a ten minute workout for my lower back", "for my lower back"])
     assert hold.add(Utterance(1.0, 2.0, b"x")) == []
     hold.speech_began(2.5)
-    assert hold.due(10.0) == []  # however long the rest of the sentence takes
+    assert hold.due(2.5 + LONGEST_WAIT - 0.5) == []  # while the rest of the sentence is said
     joined = hold.add(Utterance(2.5, 4.0, b"y")) + hold.finish()  # held again: still room for more
     assert [decision.heard.words for decision in joined] == ["start a ten minute workout for my lower back"]
     assert (joined[0].utterance.start, joined[0].utterance.end, joined[0].utterance.pcm) == (1.0, 4.0, b"xy")
@@ -196,10 +196,49 @@ def test_a_command_of_one_word_and_pain_are_never_held() -> None:
 
 
 def test_an_end_said_in_more_than_a_word_waits_for_the_rest() -> None:
-    hold = joiner(["i'm done", "i'm done with this exercise"])
+    hold = joiner(["i'm done", "i'm done with this exercise", "with this exercise"])
     assert hold.add(Utterance(1.0, 2.0, b"x")) == []  # "i'm done" alone would end the workout
     decided = hold.add(Utterance(2.5, 3.5, b"y")) + hold.finish()
     assert [understander("en-US").understand(d.heard.words).intent for d in decided] == ["AMAZON.NextIntent"]
+
+
+def intents(decided: list[Decision]) -> list[str]:
+    return [understander("en-US").understand(decision.heard.words).intent for decision in decided]
+
+
+def test_a_command_of_its_own_said_just_after_is_not_swallowed() -> None:
+    for first, then, meant in [
+        ("start a ten minute workout", "stop the workout", ["StartWorkoutIntent", "AMAZON.StopIntent"]),
+        ("skip this exercise", "pause", ["SkipExerciseIntent", "AMAZON.PauseIntent"]),
+        ("start a lower back workout", "my knee hurts", ["StartWorkoutIntent", "ReportPainIntent"]),
+    ]:
+        hold = joiner([first, f"{first} {then}", then])
+        assert hold.add(Utterance(1.0, 2.0, b"x")) == []
+        decided = hold.add(Utterance(2.5, 3.5, b"y")) + hold.finish()
+        assert intents(decided) == meant, (first, then)
+
+
+def test_pain_said_in_two_breaths_is_one_report() -> None:
+    hold = joiner(["ow", "ow my knee", "my knee"])
+    assert intents(hold.add(Utterance(1.0, 1.4, b"x"))) == ["ReportPainIntent"]  # at once
+    assert hold.add(Utterance(1.9, 2.6, b"y")) + hold.finish() == []  # the rest of it, not a second report
+
+    hold = joiner(["my knee hurts", "my knee hurts stop", "stop"])
+    assert intents(hold.add(Utterance(1.0, 2.0, b"x"))) == ["ReportPainIntent"]
+    assert intents(hold.add(Utterance(2.5, 3.0, b"y")) + hold.finish()) == ["AMAZON.StopIntent"]
+
+
+def test_speech_after_the_gap_or_too_long_does_not_keep_it_held() -> None:
+    hold = joiner(["start a ten minute workout"])
+    hold.add(Utterance(1.0, 2.0, b"x"))
+    hold.speech_began(2.0 + JOIN_GAP + 0.2)  # another command, said after the gap
+    assert len(hold.due(2.0 + JOIN_GAP + DETECTION_LAG)) == 1
+
+    hold = joiner(["start a ten minute workout"])
+    hold.add(Utterance(1.0, 2.0, b"x"))
+    hold.speech_began(2.5)  # talk that goes on and on (the radio)
+    assert hold.due(2.5 + LONGEST_WAIT - 0.1) == []
+    assert len(hold.due(2.5 + LONGEST_WAIT)) == 1
 
 
 def test_the_rest_of_a_command_already_acted_on_is_not_a_second_command() -> None:
@@ -211,7 +250,7 @@ def test_the_rest_of_a_command_already_acted_on_is_not_a_second_command() -> Non
 
 
 def test_a_request_in_several_words_waits_for_the_rest() -> None:
-    hold = joiner(["take a break", "take a break for a minute"])
+    hold = joiner(["take a break", "take a break for a minute", "for a minute"])
     assert hold.add(Utterance(1.0, 2.0, b"x")) == []
     decided = hold.add(Utterance(2.6, 3.5, b"y")) + hold.finish()
     # one pause, not a pause and then "for a minute" heard alone: a one minute workout

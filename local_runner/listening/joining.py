@@ -13,23 +13,26 @@ So what may be only the first part of a longer command is held a moment before i
 - anything said in more than a word, speech that is no command yet ("can you make it") or that was
   taken for noise, and a command of one word with room for more ("start ...") are held;
 - when speech begins again within ``JOIN_GAP`` seconds of the end of what is held, the two are
-  heard as one utterance; when that is a command (or a question to ask), it is what counts, else
-  each part counts on its own, as before;
-- otherwise what is held counts once the stream is past that time and nothing began in it: about
-  0.8 s after it would have counted before.
+  heard as one utterance, and when that is a command (or a question to ask) it is what counts;
+  else each part counts on its own, as before. A command of its own said just after a command
+  ("start a ten minute workout ... stop", "skip this ... pause", "... my knee hurts": one that
+  ends, resets or skips, pain, or one word that takes nothing more) is never swallowed by it;
+- otherwise what is held counts once the stream is past that time and nothing began in it, about
+  0.9 s later than it would have counted before (or when speech that began in the gap has gone
+  on for ``LONGEST_WAIT`` seconds: the radio, another person).
 
 A command of one word ("pause", "next", "stop", "yes") is acted on as soon as it is heard, and so
-is pain, in any words: what follows those at once is heard on its own, except what only finishes
-the report of pain ("my knee is ... hurting on this one" is one report, not two).
+is pain, in any words; the rest of a report of pain said after a pause ("ow ... my knee") is not
+taken for a second report.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from local_runner.listening.endpointing import Utterance
-from local_runner.listening.hearing import Heard, Verdict
+from local_runner.listening.hearing import DESTRUCTIVE, Heard, Verdict
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
@@ -40,9 +43,12 @@ if TYPE_CHECKING:
 # Speech that begins again within this many seconds of the end of what is held continues it: the
 # detector splits on a pause of 0.2 s and more; people pause longer mid-sentence, rarely over 0.7 s.
 JOIN_GAP = 0.8
-# The detector says speech began this long after it did (its window): what is held counts once the
-# stream is this far past the gap with no speech begun in it.
-DETECTION_LAG = 0.3
+# The detector says speech began up to its window (0.3 s) after it did, and is told a chunk of sound
+# at a time: what is held counts once the stream is this far past the gap with no speech begun in it.
+DETECTION_LAG = 0.4
+# Once more speech began after what is held, it waits at most this long for that speech to end: a
+# radio or another person may go on talking, and what is held is let go without them.
+LONGEST_WAIT = 5.0
 # Acted on at once, whatever is left unsaid: pain stops the set (the coach asks where it hurts).
 NEVER_HELD = frozenset({"ReportPainIntent"})
 
@@ -68,42 +74,33 @@ class Joiner:
         self.recognizer = recognizer
         self.gap = gap
         self._held: Decision | None = None
-        self._acted: Decision | None = None  # acted on at once: what follows at once may be its rest
+        self._reported: Decision | None = None  # pain, acted on at once: what follows may finish it
         self._began: float | None = None  # when speech last began, by the detector
 
     def add(self, utterance: Utterance) -> list[Decision]:
         held, self._held = self._held, None
-        acted, self._acted = self._acted, None
+        reported, self._reported = self._reported, None
         self._began = None
-        if acted is not None and len(acted.heard.words.split()) < 2:
-            acted = None  # a command said in a word is whole: what follows is another ("pause ... next")
-        earlier = held or acted
-        if earlier is not None and utterance.start - earlier.utterance.end <= self.gap:
-            joined = _joined(earlier.utterance, utterance)
-            whole = Decision(joined, self.judge.listen(self.recognizer, joined))
-            if whole.heard.verdict in (Verdict.ACT, Verdict.CONFIRM):
-                if held is not None:
-                    return self._hold_or_decide(whole)
-                return self._after(earlier, whole, utterance)
-        decided = [held] if held is not None else []
-        heard = self.judge.listen(self.recognizer, utterance)
-        return decided + self._hold_or_decide(Decision(utterance, heard))
-
-    def _after(self, acted: Decision, whole: Decision, rest: Utterance) -> list[Decision]:
-        """``rest``, said just after ``acted`` was acted on, where the two heard as one (``whole``)
-        are a command too. When the whole means what was acted on, ``rest`` was only the rest of it
-        ("wait i need ... to catch my breath"), unless alone it is surer of something else; when the
-        whole means something new, it counts, or ``rest`` alone if the parser is surer of that."""
-        alone = self.judge.listen(self.recognizer, rest)
-        whole_means = self._reading(whole.heard)
-        alone_means = self._reading(alone) if alone.verdict in (Verdict.ACT, Verdict.CONFIRM) else None
-        surer_alone = alone_means is not None and alone_means[2] > whole_means[2]
-        if whole_means[:2] == self._reading(acted.heard)[:2]:
-            if surer_alone and alone_means is not None and alone_means[:2] != whole_means[:2]:
-                return self._hold_or_decide(Decision(rest, alone))
-            self._acted = whole
-            return []
-        return self._hold_or_decide(Decision(rest, alone) if surer_alone else whole)
+        earlier = held or reported
+        if earlier is None or utterance.start - earlier.utterance.end > self.gap:
+            decided = [held] if held is not None else []
+            return decided + self._hold_or_decide(Decision(utterance, self.judge.listen(self.recognizer, utterance)))
+        joined = _joined(earlier.utterance, utterance)
+        whole = self.judge.listen(self.recognizer, joined)
+        alone = self.judge.listen(self.recognizer, utterance)
+        own = self._stands_alone(alone)  # "... stop the workout", "... pause": a command of its own
+        if held is not None:
+            # after a command, a command of its own is another; after words that meant nothing yet
+            # it may end them ("something twinged ... in my hip"), if the whole means it too
+            command = held.heard.verdict in (Verdict.ACT, Verdict.CONFIRM)
+            ends = not own or (not command and whole.intent == alone.intent)
+            if whole.verdict in (Verdict.ACT, Verdict.CONFIRM) and ends:
+                return self._hold_or_decide(Decision(joined, whole))
+            return [held, *self._hold_or_decide(Decision(utterance, alone))]
+        if whole.intent == earlier.heard.intent and not (own and alone.intent != whole.intent):
+            self._reported = Decision(joined, whole)
+            return []  # the rest of a report of pain ("ow ... my knee"): not a second report
+        return self._hold_or_decide(Decision(utterance, alone))
 
     def speech_began(self, at: float | None) -> None:
         """The detector heard speech begin at stream time ``at`` (seconds); None: what it heard
@@ -117,7 +114,7 @@ class Joiner:
         if held is None:
             return []
         end = held.utterance.end
-        if self._began is not None and end < self._began <= end + self.gap:
+        if self._began is not None and end < self._began <= end + self.gap and now < self._began + LONGEST_WAIT:
             return []  # more is being said: it is joined when it ends
         if now < end + self.gap + DETECTION_LAG:
             return []
@@ -133,27 +130,36 @@ class Joiner:
         if self._may_continue(decision.heard):
             self._held = decision
             return []
-        if decision.heard.verdict is Verdict.ACT:  # not a question: what follows it is its answer
-            self._acted = decision
+        if decision.heard.verdict is Verdict.ACT and decision.heard.intent in NEVER_HELD:
+            self._reported = decision
         return [decision]
 
     def _may_continue(self, heard: Heard) -> bool:
         """Whether what was heard may be the first part of a longer command: anything said in more
         than a word (but pain), speech that is no command yet or was taken for noise, and a command
-        with room for more that was not said ("start ... a ten minute workout")."""
+        of one word with room for more ("start ... a ten minute workout")."""
         if heard.intent in NEVER_HELD or not heard.words:
             return False
-        if heard.verdict is not Verdict.ACT or len(heard.words.split()) > 1:
+        if heard.verdict in (Verdict.SORRY, Verdict.NOTHING) or len(heard.words.split()) > 1:
             return True
-        understood = self.judge.understander.understand(heard.words)
-        takes = self.judge.understander.index.slot_names.get(understood.intent, {})
-        return len(understood.slots) < len(takes)
+        return heard.verdict is Verdict.ACT and bool(self._open_slots(heard))
 
-    def _reading(self, heard: Heard) -> tuple[str, dict[str, Any], float]:
-        """What the words heard mean (intent, slots) and how sure the parser is of it."""
+    def _stands_alone(self, heard: Heard) -> bool:
+        """Whether what was heard is a command of its own, never the end of another: one that ends,
+        resets or skips, pain, or one word that takes nothing more ("pause", "next", "yes")."""
+        if heard.verdict not in (Verdict.ACT, Verdict.CONFIRM):
+            return False
+        if heard.intent in DESTRUCTIVE | NEVER_HELD:
+            return True
+        return len(heard.words.split()) == 1 and not self._takes_slots(heard)
+
+    def _open_slots(self, heard: Heard) -> int:
         understood = self.judge.understander.understand(heard.words)
-        contract = understood.to_contract()
-        return contract["intent"], contract["slots"], understood.confidence
+        return len(self.judge.understander.index.slot_names.get(understood.intent, {})) - len(understood.slots)
+
+    def _takes_slots(self, heard: Heard) -> bool:
+        understood = self.judge.understander.understand(heard.words)
+        return bool(self.judge.understander.index.slot_names.get(understood.intent))
 
 
 def decisions(judge: Judge, recognizer: Recognizer, utterances: Iterable[Utterance]) -> Iterator[Decision]:

@@ -44,7 +44,8 @@ QUESTIONS = {
 
 
 class SpokenCommands:
-    """An utterance to the command to send the coach, or None.
+    """Utterances to the commands to send the coach (``hear``, ``due``, ``finish``: what may be the
+    first part of a longer command is held a moment, ``joining``).
 
     ``on_unclear(words)`` is told of speech that was no command (for a note on screen), and
     ``say(text)`` speaks the coach's short answers: "Sorry?", and the question before a command
