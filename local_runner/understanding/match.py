@@ -53,6 +53,9 @@ class Sample:
     bag: frozenset[str]
     weight: float
     pairs: frozenset[tuple[str, str]]
+    # its distinct words in the order they come: sums over them come out the same in every process
+    # (a set's order changes with the process's string hashing, and a float sum's last bits with it)
+    distinct: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,8 @@ class IntentIndex:
 
     def _sample(self, intent: str, text: str, key: tuple[str, ...]) -> Sample:
         bag = frozenset(key)
-        return Sample(intent, text, key, bag, sum(self.weight(w) for w in bag), pairs(key))
+        distinct = tuple(dict.fromkeys(key))
+        return Sample(intent, text, key, bag, math.fsum(self.weight(w) for w in distinct), pairs(key), distinct)
 
     def said(
         self, sequence: Sequence[str], credit: Mapping[str, float], context: tuple[str, str, str] | None = None
@@ -137,7 +141,9 @@ class IntentIndex:
         words_ = tuple(sequence)
         weight = 0.0
         shares = {}
-        for word in set(words_):
+        # each distinct word in the order said, not a set's order: that changes with each process's
+        # string hashing, and a float sum's last bits with it (ties then broke both ways)
+        for word in dict.fromkeys(words_):
             known = self.weight(word)
             weight += (known + self.unknown_weight) / 2 if credit.get(word, 1.0) <= TYPO_CREDIT else known
             shares[word] = known * credit.get(word, 1.0)
@@ -167,8 +173,9 @@ class IntentIndex:
         for number in candidates:  # compare(), inline: the parser spends most of its time here
             sample = samples[number]
             shared = 0.0
-            for word in bag & sample.bag:
-                shared += shares[word]
+            for word in sample.distinct:  # in the sample's order, not a set's: the same sum in every process
+                if word in bag:
+                    shared += shares[word]
             total = said_weight + sample.weight
             overlap = 2 * shared / total if total else 0.0
             order = 2 * len(said_pairs & sample.pairs) / (said_pair_count + len(sample.pairs))
@@ -181,7 +188,7 @@ class IntentIndex:
         """(weight of the meaningful words the sample shares with what was said, weight of the
         meaningful words said that the sample leaves unexplained); grammatical words count in neither."""
         support = unexplained = 0.0
-        for word in set(said.words):
+        for word in dict.fromkeys(said.words):  # in the order said: the same sums in every process
             if word in FUNCTION_WORDS:
                 continue
             if word in sample.bag:

@@ -12,6 +12,7 @@ sample expects a custom slot ("how do I do a pilates hundred"), becomes an unres
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -370,7 +371,7 @@ class Understander:
 
     def _supports(self, sample: Sample, trial: list[str]) -> bool:
         shared = [self.index.weight(w) for w in sample.bag.intersection(trial) if not is_placeholder(w)]
-        return sum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.rare_weight
+        return math.fsum(shared) >= WILDCARD_SUPPORT or max(shared, default=0) >= self.index.rare_weight
 
 
 def _loose(spans: list[_Span]) -> int:
