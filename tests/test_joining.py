@@ -15,10 +15,11 @@ from local_runner.listening.endpointing import BYTES_PER_SECOND, Utterance
 from local_runner.listening.hearing import Judge
 from local_runner.listening.joining import DETECTION_LAG, JOIN_GAP, LONGEST_WAIT, Decision, Joiner
 from local_runner.listening.listener import MicrophoneListener, SpokenCommands, commands_in_file
-from local_runner.listening.recognizer import FREE, Hypotheses, Recognizer
+from local_runner.listening.recognizer import Hypotheses, Recognizer
 from local_runner.understanding.parser import understander
 from tests.support import spoken
 from tests.test_audio_setup import need_espeak
+from tests.test_hearing import Readings
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -140,22 +141,6 @@ def test_at_the_microphone_a_paused_request_is_one_workout_and_comes_soon_after(
 
 
 # ----- the holding itself, with readings given (the judge and the parser are real) ------------------
-class Readings:
-    """A recogniser stand-in that hears, in turn, the readings it is given."""
-
-    def __init__(self, readings: list[Hypotheses]) -> None:
-        self.readings = readings
-        self.heard = Hypotheses("", "")
-
-    def transcribe(self, pcm: bytes, search: str) -> str:
-        if search == FREE:
-            self.heard = self.readings.pop(0)
-        return self.heard.free if search == FREE else self.heard.grammar
-
-    def alternatives(self) -> tuple[str, ...]:
-        return self.heard.alternatives
-
-
 def joiner(readings: list[str]) -> Joiner:
     heard = [Hypotheses(words, words, (words,)) for words in readings]
     return Joiner(Judge(understander("en-US")), Readings(heard))  # type: ignore[arg-type]
