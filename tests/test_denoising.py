@@ -82,11 +82,6 @@ def test_without_enough_of_the_room_heard_nothing_is_changed(speech: array.array
     assert denoise(b"\x01\x00" * 100, room_spectrum(bytes(SAMPLE_RATE))) == b"\x01\x00" * 100  # too short to filter
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer("en-US")
-
-
 def test_an_utterance_carries_the_rooms_sound_from_before_it_not_its_own(
     speech: array.array[int], recognizer: Recognizer
 ) -> None:

@@ -28,16 +28,6 @@ if TYPE_CHECKING:
 ESPEAK = spoken.SPEAKERS[0]
 
 
-@pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer("en-US")
-
-
-@pytest.fixture(scope="module")
-def nlu() -> object:
-    return understander("en-US")
-
-
 def said_with_pauses(parts: list[str], pause: float, folder: Path) -> Path:
     """``parts`` said one after another with ``pause`` seconds of silence between them."""
     return spoken.conversation(parts, ESPEAK, folder, gap_seconds=pause)

@@ -30,7 +30,6 @@ from local_runner.listening.recognizer import (
     pronunciations,
     read_dictionary,
 )
-from local_runner.understanding.parser import understander
 from tests.support import spoken
 from tests.test_audio_setup import need_espeak
 
@@ -133,16 +132,6 @@ def test_the_added_pronunciations_are_only_for_words_the_bundled_dictionary_lack
 
 
 # ----- recognition of synthesized speech -------------------------------------------------------
-@pytest.fixture(scope="module")
-def recognizer() -> Recognizer:
-    return Recognizer("en-US")
-
-
-@pytest.fixture(scope="module")
-def nlu() -> object:
-    return understander("en-US")
-
-
 @pytest.fixture(scope="module")
 def judge(nlu: object) -> Judge:
     return Judge(nlu)
