@@ -22,6 +22,7 @@ import dataclasses
 import itertools
 import re
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -91,6 +92,11 @@ def with_noise_floor(pcm: bytes) -> bytes:
     level = min(_HISS_LOUDEST, loudest / 10 ** (HISS_UNDER_SPEECH_DB / 20))
     floor = np.resize(NOISE_FLOOR, len(samples)) * max(level, 1.0)  # digital silence: a hiss all the same
     return np.clip(np.round(samples + floor), -32768, 32767).astype("<i2").tobytes()
+
+
+def _configure(decoder: Any, settings: dict[str, Any]) -> None:
+    for key, value in settings.items():
+        decoder.config[key] = value
 
 
 class RecognizerError(StrongBackError):
@@ -182,43 +188,62 @@ class Recognizer:
         locale: str = "en-US",
         grammar: Grammar | None = None,
         language_model: LanguageModel | None = None,
+        model: Path | None = None,
         **settings: Any,
     ) -> None:
         ps = _pocketsphinx()
         self.grammar = grammar or command_grammar(locale)
         self.language_model = language_model or command_language_model(locale)
-        text = _dictionary_text(pronunciations(self.grammar.words | self.language_model.words))
+        self.dictionary = _dictionary_text(pronunciations(self.grammar.words | self.language_model.words))
+        self.settings = settings
+        self.bundled_model = Path(ps.get_model_path("en-us/en-us"))
+        self.model = model or self.bundled_model
+        self.decoder = self._decoder(self.model)
+        self._search = GRAMMAR
+        self._next: tuple[Path, Any] | None = None  # a model to hear with from the next utterance on
+        self._lock = threading.Lock()
+        self._decoded_freely = False
+        self._mixed: tuple[bytes | None, bytes] = (None, b"")  # the last utterance and its noise floor mix
+        self._endpointer_class = ps.Endpointer
+
+    def _decoder(self, model: Path) -> Any:
+        """A decoder with both searches, hearing with the acoustic model in ``model``."""
+        ps = _pocketsphinx()
         folder = tempfile.mkdtemp(prefix="strong-back-")
         dictionary, arpa = Path(folder, "words.dict"), Path(folder, "commands.arpa")
         try:
-            dictionary.write_text(text, encoding="utf-8")
+            dictionary.write_text(self.dictionary, encoding="utf-8")
             arpa.write_text(self.language_model.arpa, encoding="utf-8")
-            config = {**DECODER_SETTINGS, **settings}
-            self.decoder = ps.Decoder(hmm=ps.get_model_path("en-us/en-us"), dict=str(dictionary), lm=None, **config)
-            usual = {key: self.decoder.config[key] for key in FREE_SETTINGS}
-            self._configure(FREE_SETTINGS)  # a search takes the settings in force when it is added
-            self.decoder.add_lm_file(FREE, str(arpa))
-            self._configure(usual)
+            config = {**DECODER_SETTINGS, **self.settings}
+            decoder = ps.Decoder(hmm=str(model), dict=str(dictionary), lm=None, **config)
+            usual = {key: decoder.config[key] for key in FREE_SETTINGS}
+            _configure(decoder, FREE_SETTINGS)  # a search takes the settings in force when it is added
+            decoder.add_lm_file(FREE, str(arpa))
+            _configure(decoder, usual)
+            fsg = decoder.create_fsg(GRAMMAR, self.grammar.start, self.grammar.final, self.grammar.transitions)
+            decoder.add_fsg(GRAMMAR, fsg)
+            decoder.activate_search(GRAMMAR)
         except (RuntimeError, ValueError, OSError) as error:
             raise RecognizerError(f"pocketsphinx could not start ({error})") from None
         finally:
             dictionary.unlink(missing_ok=True)
             arpa.unlink(missing_ok=True)
             Path(folder).rmdir()
-        fsg = self.decoder.create_fsg(GRAMMAR, self.grammar.start, self.grammar.final, self.grammar.transitions)
-        self.decoder.add_fsg(GRAMMAR, fsg)
-        self.decoder.activate_search(GRAMMAR)
-        self._search = GRAMMAR
-        self._decoded_freely = False
-        self._mixed: tuple[bytes | None, bytes] = (None, b"")  # the last utterance and its noise floor mix
-        self._endpointer_class = ps.Endpointer
+        return decoder
 
-    def _configure(self, settings: dict[str, Any]) -> None:
-        for key, value in settings.items():
-            self.decoder.config[key] = value
+    def use_model(self, model: Path) -> None:
+        """Hear with the acoustic model in ``model`` from the next utterance on (the decoder is made
+        here, on the caller's thread; ``RecognizerError`` if it can't be)."""
+        decoder = self._decoder(model)
+        with self._lock:
+            self._next = (model, decoder)
 
     def transcribe(self, pcm: bytes, search: str = GRAMMAR) -> str:
         """The words of one utterance (16 kHz 16-bit mono PCM) as ``search`` hears them; "" for none."""
+        if self._next is not None and (search == FREE or not self._decoded_freely):  # not mid-utterance
+            with self._lock:
+                (self.model, self.decoder), self._next = self._next, None
+            self._search = GRAMMAR
         if self._search != search:
             self.decoder.activate_search(search)
             self._search = search
