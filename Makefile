@@ -5,9 +5,11 @@ BIN := $(VENV)/bin
 SAM_VENV ?= .sam-venv
 ARGS ?=
 ENDPOINT ?=
-# System packages: speech for the coach (espeak-ng, aplay); audio checks in the tests (sox); the
-# voice-input tests' other speech engines (flite, festival and three of its English voices).
-COACH_PACKAGES := espeak-ng libespeak-ng1 alsa-utils
+# System packages: speech for the coach (espeak-ng, aplay, arecord); CMU Sphinx's adaptation tools,
+# with which the coach learns the voice it hears (sphinx_fe, bw, map_adapt, mk_s2sendump,
+# pocketsphinx_mdef_convert); audio checks in the tests (sox); the voice-input tests' other speech
+# engines (flite, festival and three of its English voices).
+COACH_PACKAGES := espeak-ng libespeak-ng1 alsa-utils sphinxtrain sphinxbase-utils pocketsphinx
 TEST_PACKAGES := $(COACH_PACKAGES) sox flite festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
 
 VIRTUAL_ALEXA := tests/virtual_alexa
@@ -36,18 +38,21 @@ $(VENV)/.dev: pyproject.toml | $(BIN)/python
 coach: coach-deps $(VENV)/.runtime
 	@$(BIN)/strong-back $(ARGS) || status=$$?; [ "$${status:-0}" = 0 ] || [ "$$status" = 130 ] || exit $$status
 
-## Speech for the coach: installed when run as root, otherwise the coach prints and tells you how.
+## Speech for the coach and its voice learning: installed when run as root, otherwise the coach
+## prints (or does not learn your voice) and tells you how.
 coach-deps:
-	@missing=""; for tool in espeak-ng aplay; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng aplay sphinx_fe pocketsphinx_mdef_convert; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	[ -x /usr/lib/sphinxtrain/bw ] || command -v bw >/dev/null || missing="$$missing bw"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			$(MAKE) --no-print-directory apt PACKAGES="$(COACH_PACKAGES)" || echo "note: could not install speech; the coach will print only"; \
-		else echo "note:$$missing not found, so the coach will print only (for speech: sudo apt-get install $(COACH_PACKAGES))"; fi; \
+			$(MAKE) --no-print-directory apt PACKAGES="$(COACH_PACKAGES)" || echo "note: could not install$$missing; the coach will do without them"; \
+		else echo "note:$$missing not found, so the coach will do without (sudo apt-get install $(COACH_PACKAGES))"; fi; \
 	fi
 
 ## System packages the tests use (needs root; skipped when present).
 system-deps:
-	@missing=""; for tool in espeak-ng aplay sox flite text2wave; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	@missing=""; for tool in espeak-ng aplay sox flite text2wave sphinx_fe pocketsphinx_mdef_convert; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	[ -x /usr/lib/sphinxtrain/bw ] || command -v bw >/dev/null || missing="$$missing bw"; \
 	[ -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ] || missing="$$missing festvox-us-slt-hts"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then $(MAKE) --no-print-directory apt PACKAGES="$(TEST_PACKAGES)"; \

@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     import argparse
 
     from local_runner.coaching.conversation import Conversation, Reply
+    from local_runner.listening.adaptation import Learner
     from local_runner.listening.listener import MicrophoneListener
+    from local_runner.listening.recognizer import Recognizer
     from local_runner.understanding.parser import Understander
 
 QUIT_WORDS = frozenset({"quit", "exit", "quit strong back", "exit strong back"})
@@ -375,6 +377,7 @@ def start_listening(
         microphone.close()
         screen.notice(messages.listening_off(str(error), typing))
         return None
+    learner = _learner(recognizer, screen)
 
     def answer(text: str) -> None:
         screen.info(text)
@@ -383,10 +386,35 @@ def start_listening(
     def unclear(words: str) -> None:
         screen.info(messages.not_a_command(words))
 
-    commands = SpokenCommands(recognizer, understanding, unclear, answer, options.voice.locale)
+    learn = learner.learn if learner is not None else None
+    commands = SpokenCommands(recognizer, understanding, unclear, answer, options.voice.locale, learn)
     talking = getattr(speech, "talking", None)
     screen.info(messages.LISTENING)
-    return MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False))
+    return MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False), learner)
+
+
+def _learner(recognizer: Recognizer, screen: Display) -> Learner | None:
+    """What learns the person's voice, kept beside the progress file (started, with the model it
+    learnt before in use), or None after saying why there is none."""
+    from local_runner.listening.adaptation import AdaptationError, Learner, VoiceModel, voice_folder
+    from local_runner.listening.recognizer import RecognizerError
+
+    folder = voice_folder(Settings.from_env().db_path)
+    try:
+        voice = VoiceModel(folder, recognizer.dictionary, recognizer.bundled_model)
+    except AdaptationError as error:
+        screen.notice(messages.learning_off(str(error)))
+        return None
+    if voice.model is not None:
+        try:
+            recognizer.use_model(voice.model)
+        except RecognizerError as error:  # a model left broken: learnt afresh, from what is kept
+            screen.notice(messages.learning_off(f"the model learnt could not be read ({error})"))
+            return None
+    screen.info(messages.learning_from(str(folder), len(voice.heard()) if voice.model is not None else 0))
+    learner = Learner(voice, recognizer.use_model, lambda why: screen.notice(messages.learning_off(why)))
+    learner.start()
+    return learner
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -78,6 +78,17 @@ def coach_answered(text: str) -> str:
     return f"(The coach answered: {text})"
 
 
+def learning_off(reason: str) -> str:
+    return f"The coach will not learn your voice: {reason}. It hears you as well as before all the same."
+
+
+def learning_from(folder: str, kept: int) -> str:
+    if not kept:
+        return f"The coach learns your voice from the commands it acts on (kept in {folder})."
+    learnt = f"Hearing with what the coach learnt of your voice from {kept} commands"
+    return f"{learnt} (kept in {folder}; delete it to start afresh)."
+
+
 def listening_off(reason: str, typing: bool) -> str:
     then = "Type your commands instead." if typing else "Pipe or type your commands instead."
     return f"Voice input is off: {reason}. {then}"

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from local_runner.coaching.clock import Inbox
+    from local_runner.listening.adaptation import Learner
     from local_runner.listening.audio_in import Microphone
     from local_runner.listening.endpointing import Utterance
     from local_runner.listening.hearing import Heard
@@ -49,7 +50,8 @@ class SpokenCommands:
 
     ``on_unclear(words)`` is told of speech that was no command (for a note on screen), and
     ``say(text)`` speaks the coach's short answers: "Sorry?", and the question before a command
-    that ends the session when it was heard with doubt.
+    that ends the session when it was heard with doubt. ``learn(sound, words)`` is given each
+    command acted on (``adaptation.Learner``: the coach learns the person's voice).
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class SpokenCommands:
         on_unclear: Callable[[str], None],
         say: Callable[[str], None] | None = None,
         locale: str = "en-US",
+        learn: Callable[[bytes, str], None] | None = None,
     ) -> None:
         from local_runner.listening.hearing import Judge
         from local_runner.listening.joining import Joiner
@@ -69,6 +72,7 @@ class SpokenCommands:
         self.joiner = Joiner(self.judge, recognizer)
         self.on_unclear = on_unclear
         self.say = say or (lambda text: None)
+        self.learn = learn
         self.dialog = dialog_for(locale)
         self._asked: tuple[Heard, float] | None = None  # a question waiting for its yes, and when
 
@@ -95,8 +99,11 @@ class SpokenCommands:
 
     def _respond(self, decision: Decision) -> str | None:
         from local_runner.listening.hearing import NO, YES, Verdict
+        from local_runner.listening.recognizer import with_noise_floor
 
         heard, utterance = decision.heard, decision.utterance
+        if self.learn is not None and heard.verdict is Verdict.ACT:  # the sound as it was decoded
+            self.learn(with_noise_floor(utterance.pcm), heard.words)
         asked, self._asked = self._asked, None
         if asked is not None and utterance.start - asked[1] <= CONFIRM_SECONDS:
             if heard.verdict is Verdict.ACT and heard.intent == YES:
@@ -139,8 +146,10 @@ class MicrophoneListener:
         commands: SpokenCommands,
         inbox: Inbox,
         coach_talking: Callable[[], bool],
+        learner: Learner | None = None,
     ) -> None:
         self.microphone = microphone
+        self.learner = learner
         self.recognizer = recognizer
         self.commands = commands
         self.inbox = inbox
@@ -155,6 +164,8 @@ class MicrophoneListener:
         self._stop.set()
         self.microphone.close()
         self._thread.join(timeout=1)
+        if self.learner is not None:
+            self.learner.close()
 
     def _run(self) -> None:
         for utterance in self.recognizer.segments(self._sound(), on_speech=self.commands.speech_began):
