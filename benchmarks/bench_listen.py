@@ -41,7 +41,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +66,7 @@ class Job:
     speaker: spoken.Speaker
     condition: spoken.Condition
     baseline: bool = False
+    model: str = ""  # an acoustic model learnt from this voice (--learnt); "" for the bundled one
 
 
 @dataclass(frozen=True)
@@ -106,11 +107,48 @@ def _baseline() -> Any:
     return _worker["baseline"]
 
 
+def _recognizer(model: str) -> Any:
+    """The worker's recogniser, hearing with ``model`` (the bundled model for "")."""
+    if _worker.get("model", "") != model:
+        _worker["recognizer"].use_model(Path(model) if model else _worker["recognizer"].bundled_model)
+        _worker["model"] = model
+    return _worker["recognizer"]
+
+
+def earlier_session(part: str, count: int | None) -> list[spoken.Command]:
+    """What a voice said before the set ``part`` is heard, for ``--learnt``: the exact phrasings and
+    another part's natural commands (of the tune set, or the dev set for the tune set), ``count`` at most."""
+    said = spoken.commands() + [
+        c for c in spoken.natural_commands("dev" if part == "tune" else "tune") if c.intent != spoken.NOT_A_COMMAND
+    ]
+    said = [said[n] for n in range(len(said)) if n % 2 == 0] + [said[n] for n in range(len(said)) if n % 2 == 1]
+    return said[:count]
+
+
+def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], str]) -> str:
+    """The model learnt from ``commands`` said by a voice in a condition, as the coach heard them
+    (acting on what it understood: no true words are used), kept in ``folder``."""
+    from local_runner.listening.adaptation import VoiceModel
+    from local_runner.listening.hearing import Verdict
+    from local_runner.listening.joining import decisions
+    from local_runner.listening.recognizer import with_noise_floor
+
+    speaker, condition, commands, folder = task
+    recognizer = _recognizer("")
+    voice = VoiceModel(Path(folder), recognizer.dictionary, recognizer.bundled_model)
+    for command in commands:
+        pcm = read_wav(spoken.clip(command.say, speaker, condition, _worker["cache"]))
+        for decision in decisions(_worker["judge"], recognizer, recognizer.segments([pcm])):
+            if decision.heard.verdict is Verdict.ACT:
+                voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
+    return str(voice.adapt())
+
+
 def _run(job: Job) -> Result:
     from local_runner.listening.recognizer import decode
 
     cache: Path = _worker["cache"]
-    recognizer, nlu = _worker["recognizer"], _worker["nlu"]
+    recognizer, nlu = _recognizer(job.model), _worker["nlu"]
     if job.command.phrasing == "noise":
         kind, snr = job.condition.noise or "pink", job.condition.snr_db
         wav = spoken.noise_clip(kind, snr, NOISE_SECONDS, int(job.command.say.split()[-1]), cache)
@@ -158,6 +196,20 @@ def jobs(part: str, full: bool, quick: bool = False) -> list[Job]:
             made += [Job(command, speaker, condition) for condition in conditions]
     made += [Job(command, speaker, spoken.CLEAN, baseline=True) for command in natural for speaker in firsts]
     return made + _noise_jobs()
+
+
+def learnt_jobs(pool: Any, todo: list[Job], earlier: list[spoken.Command], folder: Path) -> list[Job]:
+    """``todo`` heard with models learnt from ``earlier`` by each voice in each condition (noise alone:
+    with the first voice's, learnt in pink noise at 15 dB), grouped by model."""
+    said = [j for j in todo if not j.baseline and j.command.phrasing != "noise"]
+    pairs = sorted({(j.speaker, j.condition) for j in said}, key=str)
+    print(f"learning {len(pairs)} voices and conditions from {len(earlier)} commands each ...", file=sys.stderr)
+    tasks = [(speaker, condition, earlier, str(folder / f"voice-{n}")) for n, (speaker, condition) in enumerate(pairs)]
+    models = dict(zip(pairs, pool.map(_learn, tasks, chunksize=1), strict=True))
+    noisy = models.get((spoken.VOICES[0], spoken.Condition("pink 15 dB", "pink", 15)), "")
+    learnt = [replace(j, model=models[j.speaker, j.condition]) for j in said]
+    learnt += [replace(j, model=noisy) for j in todo if j.command.phrasing == "noise"]
+    return sorted(learnt, key=lambda j: j.model) + [j for j in todo if j.baseline]
 
 
 def _noise_jobs() -> list[Job]:
@@ -225,6 +277,8 @@ def report(results: list[Result], part: str, took: float) -> None:
     }
     kind = sets[part]
     print(f"set: {part} ({kind}); {len(results)} clips in {took / 60:.1f} min")
+    if any(r.job.model for r in results):
+        print("each voice heard with a model learnt from an earlier session of its (--learnt); baseline as usual")
     table("by engine (natural commands)", natural, lambda r: r.job.speaker.engine)
     table("by voice (natural commands)", natural, lambda r: str(r.job.speaker))
     table("by condition (natural commands)", natural, lambda r: r.job.condition.name)
@@ -265,6 +319,14 @@ def main() -> int:
     )
     parser.add_argument("--full", action="store_true", help="every voice in every condition")
     parser.add_argument("--quick", action="store_true", help="two voices of each engine, clean and 15 dB pink noise")
+    parser.add_argument(
+        "--learnt",
+        action="store_true",
+        help="as --quick, each voice heard with a model learnt from an earlier session of its (adaptation)",
+    )
+    parser.add_argument(
+        "--learn-from", type=int, metavar="N", help="with --learnt: learn from the first N commands (default all)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--cache", help="folder to keep the clips in (default: a temporary one)")
     parser.add_argument("--save", help="keep the results in this file (pickle), to --report them again")
@@ -286,13 +348,23 @@ def main() -> int:
     except RecognizerError as error:
         print(f"bench_listen: {error}", file=sys.stderr)
         return 1
-    todo = jobs(args.set, args.full, args.quick)
+    if args.learnt:
+        from local_runner.listening.adaptation import AdaptationError, find_tools
+
+        try:
+            find_tools()
+        except AdaptationError as error:
+            print(f"bench_listen: {error}", file=sys.stderr)
+            return 1
+    todo = jobs(args.set, args.full, args.quick or args.learnt)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as temporary:
         cache = args.cache or temporary
         Path(cache).mkdir(parents=True, exist_ok=True)
         spoken.music(Path(cache))
         with multiprocessing.Pool(args.workers, _start_worker, (cache,)) as pool:
+            if args.learnt:
+                todo = learnt_jobs(pool, todo, earlier_session(args.set, args.learn_from), Path(temporary))
             results = pool.map(_run, todo, chunksize=8)
     took = time.perf_counter() - started
     if args.save:
