@@ -144,7 +144,32 @@ def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], s
     return str(voice.adapt())
 
 
-def _run(job: Job) -> Result:
+def _session(task: tuple[list[Job], str]) -> list[Result]:
+    """One voice in one condition saying ``said`` in order, in one session, the coach learning as it
+    does live: every ``ADAPT_EVERY`` commands acted on, the model is adapted to them (here between two
+    commands, not on a thread; its time is not counted) and heard with from the next on."""
+    from local_runner.listening.adaptation import ADAPT_EVERY, VoiceModel
+    from local_runner.listening.hearing import Verdict
+    from local_runner.listening.recognizer import with_noise_floor
+
+    said, folder = task
+    recognizer = _recognizer("")
+    voice = VoiceModel(Path(folder), recognizer.dictionary, recognizer.bundled_model)
+    results = []
+    for job in said:
+        acted: list[Any] = []
+        heard = _run(replace(job, model=_worker.get("model", "")), acted.append)  # the model learnt so far
+        results.append(replace(heard, job=job))
+        for decision in acted:
+            if decision.heard.verdict is Verdict.ACT:
+                voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
+        if voice.new_since_adapted() >= ADAPT_EVERY:
+            recognizer.use_model(voice.adapt())
+            _worker["model"] = str(voice.model)
+    return results
+
+
+def _run(job: Job, seen: Any = None) -> Result:
     from local_runner.listening.recognizer import decode
 
     cache: Path = _worker["cache"]
@@ -161,7 +186,7 @@ def _run(job: Job) -> Result:
         acted = tuple(nlu.understand(words).to_contract() for words in heard if words)
         outcome = spoken.Outcome(tuple(act for act in acted if act["intent"] != "AMAZON.FallbackIntent"), (), False)
     else:
-        outcome = spoken.outcome(pcm, recognizer, _worker["judge"], nlu)
+        outcome = spoken.outcome(pcm, recognizer, _worker["judge"], nlu, seen)
     cpu = time.process_time() - started
     command = job.command
     return Result(
@@ -265,7 +290,7 @@ def typed_and_modelled(natural: list[Result]) -> None:
         )
 
 
-def report(results: list[Result], part: str, took: float) -> None:
+def report(results: list[Result], part: str, took: float, in_session: bool = False) -> None:
     ours = [r for r in results if not r.job.baseline and r.job.command.phrasing != "noise"]
     base = [r for r in results if r.job.baseline]
     noise = [r for r in results if r.job.command.phrasing == "noise"]
@@ -279,6 +304,10 @@ def report(results: list[Result], part: str, took: float) -> None:
     print(f"set: {part} ({kind}); {len(results)} clips in {took / 60:.1f} min")
     if any(r.job.model for r in results):
         print("each voice heard with a model learnt from an earlier session of its (--learnt); baseline as usual")
+    if in_session:
+        from local_runner.listening.adaptation import ADAPT_EVERY
+
+        print(f"each voice saying the set in one session, the coach learning as it went (every {ADAPT_EVERY})")
     table("by engine (natural commands)", natural, lambda r: r.job.speaker.engine)
     table("by voice (natural commands)", natural, lambda r: str(r.job.speaker))
     table("by condition (natural commands)", natural, lambda r: r.job.condition.name)
@@ -325,6 +354,11 @@ def main() -> int:
         help="as --quick, each voice heard with a model learnt from an earlier session of its (adaptation)",
     )
     parser.add_argument(
+        "--in-session",
+        action="store_true",
+        help="as --quick, each voice saying the set in one session, the coach learning its voice as it goes",
+    )
+    parser.add_argument(
         "--learn-from", type=int, metavar="N", help="with --learnt: learn from the first N commands (default all)"
     )
     parser.add_argument("--workers", type=int, default=2)
@@ -348,7 +382,7 @@ def main() -> int:
     except RecognizerError as error:
         print(f"bench_listen: {error}", file=sys.stderr)
         return 1
-    if args.learnt:
+    if args.learnt or args.in_session:
         from local_runner.listening.adaptation import AdaptationError, find_tools
 
         try:
@@ -356,7 +390,7 @@ def main() -> int:
         except AdaptationError as error:
             print(f"bench_listen: {error}", file=sys.stderr)
             return 1
-    todo = jobs(args.set, args.full, args.quick or args.learnt)
+    todo = jobs(args.set, args.full, args.quick or args.learnt or args.in_session)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as temporary:
         cache = args.cache or temporary
@@ -365,12 +399,21 @@ def main() -> int:
         with multiprocessing.Pool(args.workers, _start_worker, (cache,)) as pool:
             if args.learnt:
                 todo = learnt_jobs(pool, todo, earlier_session(args.set, args.learn_from), Path(temporary))
-            results = pool.map(_run, todo, chunksize=8)
+            if args.in_session:
+                said = [j for j in todo if not j.baseline and j.command.phrasing != "noise"]
+                sessions = defaultdict(list)
+                for job in said:
+                    sessions[job.speaker, job.condition].append(job)
+                tasks = [(jobs, str(Path(temporary) / f"session-{n}")) for n, jobs in enumerate(sessions.values())]
+                results = [r for session in pool.map(_session, tasks, chunksize=1) for r in session]
+                results += pool.map(_run, [j for j in todo if j not in said], chunksize=8)
+            else:
+                results = pool.map(_run, todo, chunksize=8)
     took = time.perf_counter() - started
     if args.save:
         with Path(args.save).open("wb") as out:
             pickle.dump((args.set, took, results), out)
-    report(results, args.set, took)
+    report(results, args.set, took, args.in_session)
     return 0
 
 

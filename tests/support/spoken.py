@@ -414,13 +414,16 @@ class Outcome:
         return any(act["intent"] in ENDING for act in self.acted) and not meant & ENDING
 
 
-def outcome(pcm: bytes, recognizer: Any, judge: Any, nlu: Any) -> Outcome:
-    """The coach's verdicts on every utterance in ``pcm``, as ``strong-back --listen`` reaches them."""
+def outcome(pcm: bytes, recognizer: Any, judge: Any, nlu: Any, seen: Any = None) -> Outcome:
+    """The coach's verdicts on every utterance in ``pcm``, as ``strong-back --listen`` reaches them
+    (each ``joining.Decision`` is shown to ``seen`` too, when given)."""
     from local_runner.listening.hearing import Verdict
     from local_runner.listening.joining import decisions
 
     acted, asked, sorry = [], [], False
     for decision in decisions(judge, recognizer, recognizer.segments([pcm])):
+        if seen is not None:
+            seen(decision)
         heard = decision.heard
         if heard.verdict is Verdict.ACT:
             acted.append(nlu.understand(heard.words).to_contract())
