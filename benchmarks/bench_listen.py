@@ -6,6 +6,8 @@ by mistake, whether noise alone is ever a command, and how fast.
     python benchmarks/bench_listen.py --set dev   # chosen on too, but never added to the models
     python benchmarks/bench_listen.py --full      # every voice in every condition (hours)
     python benchmarks/bench_listen.py --quick     # the targets only: 2 voices of each engine, clean and pink 15 dB
+    python benchmarks/bench_listen.py --in-session  # as --quick, the coach learning each voice as it goes
+    python benchmarks/bench_listen.py --learnt    # as --quick, with a model learnt from an earlier session
 
 Commands: ``tests/data/natural_commands.toml`` (phrased as people say them; the ``test`` part is
 held out: no setting was ever chosen on it) and ``tests/data/spoken_commands.toml`` (phrased
