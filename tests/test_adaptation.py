@@ -186,6 +186,21 @@ def test_the_learner_adapts_in_the_background_and_the_recogniser_hears_with_it_f
     assert [kept.words for kept in voice.heard()] == said + heard  # what it acted on, as it heard it
 
 
+def test_a_command_with_a_word_the_dictionary_lacks_is_left_out_not_the_end_of_learning(
+    tmp_path: Path, recognizer: Recognizer, clips: Path
+) -> None:
+    # kept while another locale's commands were heard, say: bw would stop at the unknown word
+    voice = VoiceModel(tmp_path / "voice", recognizer.dictionary, recognizer.bundled_model, need_tools())
+    voice.add(sound("resume", clips, recognizer), "resume zorbly")
+    with pytest.raises(AdaptationError, match="nothing heard to learn from"):
+        voice.adapt()  # not a model learnt from nothing
+    assert voice.model is None
+    voice.add(sound("pause", clips, recognizer), "pause")
+    voice.add(sound("resume", clips, recognizer), "resume zorbly")
+    assert voice.adapt() == voice.model
+    assert voice.new_since_adapted() == 0  # learnt up to the newest, so not tried again and again
+
+
 def test_noise_and_sorry_teach_nothing(recognizer: Recognizer, nlu: object, clips: Path) -> None:
     need_espeak()
     taught: list[str] = []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import struct
@@ -209,7 +210,11 @@ class VoiceModel:
 
     def adapt(self) -> Path:
         """Adapt the bundled model to the commands kept; the new model's folder."""
-        kept = self.heard()[-KEPT:]
+        known = {re.sub(r"\(\d+\)$", "", line.split(maxsplit=1)[0]) for line in self.dictionary.splitlines() if line}
+        # every word must be in the dictionary (a command kept while another locale's commands were heard
+        # may not be): bw would stop at it
+        latest = self.heard()[-KEPT:]
+        kept = [heard for heard in latest if set(heard.words.split()) <= known]
         if not kept:
             raise AdaptationError("nothing heard to learn from yet")
         base = self._base()
@@ -243,7 +248,7 @@ class VoiceModel:
             (model / "mixture_weights").unlink()  # pocketsphinx reads the sendump
             for name in UNCHANGED:
                 shutil.copyfile(self.bundled / name, model / name)
-            (model / "heard.txt").write_text(kept[-1].name + "\n", encoding="utf-8")
+            (model / "heard.txt").write_text(latest[-1].name + "\n", encoding="utf-8")  # learnt up to here
             return self._install(model)
         finally:
             shutil.rmtree(work, ignore_errors=True)
