@@ -143,7 +143,9 @@ def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], s
         for decision in decisions(_worker["judge"], recognizer, recognizer.segments([pcm])):
             if decision.heard.verdict is Verdict.ACT:
                 voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
-    return str(voice.adapt())
+    learnt = voice.adapt()
+    voice.close()
+    return str(learnt) if learnt is not None else ""  # nothing acted on: the bundled model
 
 
 def _session(task: tuple[list[Job], str]) -> list[Result]:
@@ -165,9 +167,10 @@ def _session(task: tuple[list[Job], str]) -> list[Result]:
         for decision in acted:
             if decision.heard.verdict is Verdict.ACT:
                 voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
-        if voice.new_since_adapted() >= ADAPT_EVERY:
-            recognizer.use_model(voice.adapt())
-            _worker["model"] = str(voice.model)
+        if voice.new_since_adapted() >= ADAPT_EVERY and (learnt := voice.adapt()) is not None:
+            recognizer.use_model(learnt)
+            _worker["model"] = str(learnt)
+    voice.close()
     return results
 
 

@@ -405,13 +405,14 @@ def _learner(recognizer: Recognizer, screen: Display) -> Learner | None:
     except AdaptationError as error:
         screen.notice(messages.learning_off(str(error)))
         return None
-    if voice.model is not None:
+    learnt = voice.model
+    if learnt is not None:
         try:
-            recognizer.use_model(voice.model)
-        except RecognizerError as error:  # a model left broken: learnt afresh, from what is kept
-            screen.notice(messages.learning_off(f"the model learnt could not be read ({error})"))
-            return None
-    screen.info(messages.learning_from(str(folder), len(voice.heard()) if voice.model is not None else 0))
+            recognizer.use_model(learnt)
+        except RecognizerError:  # a model left broken: learnt afresh from what is kept, at the start
+            voice.set_aside()
+            learnt = None
+    screen.info(messages.learning_from(str(folder), len(voice.heard()) if learnt is not None else 0))
     learner = Learner(voice, recognizer.use_model, lambda why: screen.notice(messages.learning_off(why)))
     learner.start()
     return learner

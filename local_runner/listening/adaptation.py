@@ -2,7 +2,8 @@
 it acted on.
 
 Each command the coach acts on is kept as the recogniser heard it (its cepstra, made with
-``sphinx_fe``: not its sound) with the words it acted on, in a folder beside the progress file. After
+``sphinx_fe``, rather than its sound) with the words it acted on, in a folder beside the progress
+file; one coach learns in a folder at a time. After
 every ``ADAPT_EVERY`` new ones, and at the start of a session when some are new, the bundled US
 English model is adapted to the latest ``KEPT`` of them by maximum a posteriori estimation (CMU
 Sphinx's own tools: ``bw`` counts how each of the model's Gaussians, mixture weights and transitions
@@ -21,6 +22,7 @@ learnt anything, and says once why it does not learn.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -57,6 +59,7 @@ _STREAMS = "0-12/13-25/26-38"  # the bundled model's three feature streams (its 
 MIXTURE_WEIGHT_FLOOR = "1e-7"
 _TOOL_SECONDS = 300  # no tool runs longer than this (bw takes about 7 s for 190 commands)
 _LEFT_SECONDS = 3600  # a scratch folder this old was left by a coach that was killed
+_NICE = ("nice", "-n", "10") if shutil.which("nice") else ()
 
 
 def voice_folder(progress_file: Path) -> Path:
@@ -142,19 +145,51 @@ class VoiceModel:
         self.transcripts = self.heard_folder / "words.txt"
         self._running: subprocess.Popen[str] | None = None
         self._stopped = False
+        self._tool_lock = threading.Lock()  # stop() and the start of a tool, one at a time
         try:
             self.heard_folder.mkdir(parents=True, exist_ok=True)
+            self._lock = (folder / "lock").open("a")
         except OSError as error:
-            raise AdaptationError(f"could not make {self.heard_folder} ({error.strerror or error})") from None
+            raise AdaptationError(f"could not write in {folder} ({error.strerror or error})") from None
+        try:  # one coach learns in a folder at a time
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            raise AdaptationError(f"another coach is learning in {folder}") from None
         for left in [*folder.glob("adapting-*"), *folder.glob("base-*")]:  # by a coach killed mid-way
-            if time.time() - left.stat().st_mtime > _LEFT_SECONDS:
-                shutil.rmtree(left, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                if time.time() - left.stat().st_mtime > _LEFT_SECONDS:
+                    shutil.rmtree(left, ignore_errors=True)
 
     @property
     def model(self) -> Path | None:
-        """The adapted model, if there is one."""
+        """The adapted model, if there is one, adapted from the bundled model installed now."""
         model = self.folder / "model"
-        return model if (model / "sendump").is_file() else None
+        return model if (model / "sendump").is_file() and self._made_from_bundled(model) else None
+
+    def close(self) -> None:
+        """Let another coach learn in the folder."""
+        self._lock.close()
+
+    def set_aside(self) -> None:
+        """Put the adapted model out of the way (it could not be read): the next adaptation makes
+        another from what is kept."""
+        with contextlib.suppress(OSError):
+            shutil.rmtree(self.folder / "model.broken", ignore_errors=True)
+            (self.folder / "model").rename(self.folder / "model.broken")
+
+    def _bundled_stamp(self) -> str:
+        """What the bundled model is (its folder and its files' sizes): a model adapted from
+        another (pocketsphinx upgraded) does not fit this one's model definition."""
+        sizes = [f"{name} {(self.bundled / name).stat().st_size}" for name in ("mdef", "means", "sendump")]
+        return "\n".join([str(self.bundled), *sizes]) + "\n"
+
+    def _made_from_bundled(self, folder: Path) -> bool:
+        stamp = folder / "bundled.txt"
+        try:
+            return stamp.read_text(encoding="utf-8") == self._bundled_stamp()
+        except OSError:
+            return False
 
     def heard(self) -> list[Heard]:
         """The commands kept, oldest first."""
@@ -208,15 +243,16 @@ class VoiceModel:
         partial.write_text("".join(f"{heard.name}\t{heard.words}\n" for heard in kept), encoding="utf-8")
         partial.replace(self.transcripts)
 
-    def adapt(self) -> Path:
-        """Adapt the bundled model to the commands kept; the new model's folder."""
+    def adapt(self) -> Path | None:
+        """Adapt the bundled model to the commands kept; the new model's folder (None: nothing to
+        learn from)."""
         known = {re.sub(r"\(\d+\)$", "", line.split(maxsplit=1)[0]) for line in self.dictionary.splitlines() if line}
         # every word must be in the dictionary (a command kept while another locale's commands were heard
         # may not be): bw would stop at it
         latest = self.heard()[-KEPT:]
         kept = [heard for heard in latest if set(heard.words.split()) <= known]
         if not kept:
-            raise AdaptationError("nothing heard to learn from yet")
+            return None  # nothing heard yet, or nothing in words this recogniser knows
         base = self._base()
         work = Path(tempfile.mkdtemp(prefix="adapting-", dir=self.folder))
         try:
@@ -249,6 +285,7 @@ class VoiceModel:
             for name in UNCHANGED:
                 shutil.copyfile(self.bundled / name, model / name)
             (model / "heard.txt").write_text(latest[-1].name + "\n", encoding="utf-8")  # learnt up to here
+            (model / "bundled.txt").write_text(self._bundled_stamp(), encoding="utf-8")
             return self._install(model)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -265,9 +302,9 @@ class VoiceModel:
 
     def _base(self) -> Path:
         """The bundled model's files as the tools read them: its model definition as text and its
-        mixture weights unpacked (made once; about 11 MB)."""
+        mixture weights unpacked (made once, and again if the bundled model changes; about 17 MB)."""
         base = self.folder / "base"
-        if (base / "mixture_weights").is_file():
+        if (base / "mixture_weights").is_file() and self._made_from_bundled(base):
             return base
         making = Path(tempfile.mkdtemp(prefix="base-", dir=self.folder))
         try:
@@ -276,6 +313,7 @@ class VoiceModel:
             self._run("pocketsphinx_mdef_convert", "-text", self.bundled / "mdef", making / "mdef.txt")
             weights = read_sendump(self.bundled / "sendump")
             write_parameters(making / "mixture_weights", weights / weights.sum(axis=2, keepdims=True))
+            (making / "bundled.txt").write_text(self._bundled_stamp(), encoding="utf-8")
             shutil.rmtree(base, ignore_errors=True)
             making.rename(base)
         finally:
@@ -285,40 +323,36 @@ class VoiceModel:
     def stop(self) -> None:
         """Stop adapting (the coach is leaving): the tool that is running, and any after it. Commands
         are still kept."""
-        self._stopped = True
-        running = self._running
-        if running is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(running.pid, signal.SIGTERM)  # the tool and anything it started
+        with self._tool_lock:
+            self._stopped = True
+            if self._running is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self._running.pid, signal.SIGTERM)  # the tool and anything it started
 
     def _run(self, tool: str, *arguments: Any) -> None:
-        if self._stopped and tool != "sphinx_fe":
-            raise AdaptationError("stopped")
-        command = [str(self.tools[tool]), *map(str, arguments)]
+        # at low priority: learning waits for listening and coaching
+        command = [*_NICE, str(self.tools[tool]), *map(str, arguments)]
         try:
-            self._running = subprocess.Popen(
-                command,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-                preexec_fn=_lower_priority,
-                start_new_session=True,
-            )
-            _, errors = self._running.communicate(timeout=_TOOL_SECONDS)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            if self._running is not None:
-                self._running.kill()
-                self._running.wait()
-            raise AdaptationError(f"{tool} failed ({error})") from None
+            with self._tool_lock:
+                if self._stopped and tool != "sphinx_fe":
+                    raise AdaptationError("stopped")
+                running = self._running = subprocess.Popen(
+                    command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+                )
+            try:
+                _, errors = running.communicate(timeout=_TOOL_SECONDS)
+            except subprocess.TimeoutExpired as error:
+                os.killpg(running.pid, signal.SIGKILL)
+                running.wait()
+                raise AdaptationError(f"{tool} failed ({error})") from None
+        except OSError as error:
+            raise AdaptationError(f"{tool} failed ({error.strerror or error})") from None
         finally:
-            status, self._running = (self._running.returncode if self._running else None), None
-        if status != 0:
+            with self._tool_lock:
+                self._running = None
+        if running.returncode != 0:
             lines = [line for line in errors.splitlines() if "ERROR" in line or "FATAL" in line]
-            raise AdaptationError(f"{tool} failed ({(lines or [f'exit status {status}'])[-1].strip()})")
-
-
-def _lower_priority() -> None:
-    os.nice(10)  # learning waits for listening and coaching
+            raise AdaptationError(f"{tool} failed ({(lines or [f'exit status {running.returncode}'])[-1].strip()})")
 
 
 class Learner:
@@ -356,6 +390,8 @@ class Learner:
         self._queue.put(None)
         self.voice.stop()
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.voice.close()
 
     def _run(self) -> None:
         try:
@@ -365,11 +401,17 @@ class Learner:
                 self.voice.add(*item)
                 if not self._closing and self.voice.new_since_adapted() >= self.every:
                     self._adapt()
-        except StrongBackError as error:  # AdaptationError, or RecognizerError from use_model
+        except Exception as error:  # a thread of its own: the person is told, never shown a traceback
             self._failed = True
             if not self._closing:
-                self.on_error(str(error))
+                why = str(error) if isinstance(error, StrongBackError) else f"learning failed ({error!r})"
+                self.on_error(why)
+            while (item := self._queue.get()) is not None:  # what was heard is kept all the same
+                with contextlib.suppress(Exception):
+                    self.voice.add(*item)
 
     def _adapt(self) -> None:
-        self.use_model(self.voice.adapt())
-        self.adapted.set()
+        model = self.voice.adapt()
+        if model is not None:
+            self.use_model(model)
+            self.adapted.set()

@@ -209,8 +209,11 @@ class Recognizer:
     def _decoder(self, model: Path) -> Any:
         """A decoder with both searches, hearing with the acoustic model in ``model``."""
         ps = _pocketsphinx()
-        folder = tempfile.mkdtemp(prefix="strong-back-")
-        dictionary, arpa = Path(folder, "words.dict"), Path(folder, "commands.arpa")
+        try:
+            scratch = tempfile.TemporaryDirectory(prefix="strong-back-")
+        except OSError as error:
+            raise RecognizerError(f"pocketsphinx could not start ({error})") from None
+        dictionary, arpa = Path(scratch.name, "words.dict"), Path(scratch.name, "commands.arpa")
         try:
             dictionary.write_text(self.dictionary, encoding="utf-8")
             arpa.write_text(self.language_model.arpa, encoding="utf-8")
@@ -226,9 +229,7 @@ class Recognizer:
         except (RuntimeError, ValueError, OSError) as error:
             raise RecognizerError(f"pocketsphinx could not start ({error})") from None
         finally:
-            dictionary.unlink(missing_ok=True)
-            arpa.unlink(missing_ok=True)
-            Path(folder).rmdir()
+            scratch.cleanup()
         return decoder
 
     def use_model(self, model: Path) -> None:
