@@ -277,6 +277,17 @@ def test_noise_and_sorry_teach_nothing(recognizer: Recognizer, nlu: object, clip
     assert taught == []
 
 
+def test_each_person_has_a_voice_folder_of_their_own_beside_the_progress_file() -> None:
+    from local_runner.listening.adaptation import voice_folder
+
+    progress = Path("/data/strong-back.db")
+    assert voice_folder(progress, "local-user") == Path("/data/strong-back-voice/local-user")
+    assert voice_folder(progress, "alice").parent == voice_folder(progress, "bob").parent
+    odd = {voice_folder(progress, name) for name in ("../etc", "..", "a/b", "a b", "x" * 300, "é")}
+    assert len(odd) == 6 and all(folder.parent == Path("/data/strong-back-voice") for folder in odd)
+    assert not any(folder.name in {"..", "."} or "/" in folder.name for folder in odd)
+
+
 def test_without_the_tools_the_coach_says_which_packages_it_needs(tmp_path: Path) -> None:
     with pytest.raises(AdaptationError) as missing:
         find_tools(path=str(tmp_path), folders=())
@@ -389,7 +400,7 @@ def test_the_coach_learns_a_voice_over_sessions_and_hears_with_it_next_time(tmp_
     said = ["how am i doing", "what can i say", "how much longer"]
     wav = tmp_path / "said.wav"  # at the microphone's rate, 16 kHz
     spoken.write_wav(wav, spoken.int16(np.frombuffer(read_wav(spoken.conversation(said, VOICE, clips)), "<i2")))
-    voice = tmp_path / "progress-voice"  # beside the progress file
+    voice = tmp_path / "progress-voice" / "local-user"  # beside the progress file, the default --user
     words = voice / "heard" / "words.txt"
 
     def kept() -> int:

@@ -377,7 +377,7 @@ def start_listening(
         microphone.close()
         screen.notice(messages.listening_off(str(error), typing))
         return None
-    learner = _learner(recognizer, screen)
+    learner = _learner(recognizer, screen, options.user)
 
     def answer(text: str) -> None:
         screen.info(text)
@@ -393,13 +393,13 @@ def start_listening(
     return MicrophoneListener(microphone, recognizer, commands, inbox, talking or (lambda: False), learner)
 
 
-def _learner(recognizer: Recognizer, screen: Display) -> Learner | None:
-    """What learns the person's voice, kept beside the progress file (started, with the model it
+def _learner(recognizer: Recognizer, screen: Display, user: str) -> Learner | None:
+    """What learns ``user``'s voice, kept beside the progress file (started, with the model it
     learnt before in use), or None after saying why there is none."""
     from local_runner.listening.adaptation import AdaptationError, Learner, VoiceModel, voice_folder
     from local_runner.listening.recognizer import RecognizerError
 
-    folder = voice_folder(Settings.from_env().db_path)
+    folder = voice_folder(Settings.from_env().db_path, user)
     try:
         voice = VoiceModel(folder, recognizer.dictionary, recognizer.bundled_model)
     except AdaptationError as error:

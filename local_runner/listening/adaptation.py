@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -62,9 +63,15 @@ _LEFT_SECONDS = 3600  # a scratch folder this old was left by a coach that was k
 _NICE = ("nice", "-n", "10") if shutil.which("nice") else ()
 
 
-def voice_folder(progress_file: Path) -> Path:
-    """Where what the coach learns of the person's voice is kept: beside the progress file."""
-    return progress_file.with_name(f"{progress_file.stem}-voice")
+def voice_folder(progress_file: Path, user: str) -> Path:
+    """Where what the coach learns of ``user``'s voice is kept: beside the progress file, a folder for
+    each person (``--user``) in a folder named after it."""
+    name = user if re.fullmatch(r"[\w.-]{1,64}", user) and user.strip(".") else f"user-{_digest(user)}"
+    return progress_file.with_name(f"{progress_file.stem}-voice") / name
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 class AdaptationError(StrongBackError):
