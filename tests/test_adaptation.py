@@ -241,6 +241,7 @@ def test_a_model_learnt_from_another_bundled_model_is_not_used_and_is_learnt_aga
         stamp = made / "bundled.txt"
         stamp.write_text(stamp.read_text(encoding="utf-8").replace("sendump ", "sendump 1"), encoding="utf-8")
     assert voice.model is None  # its model definition might not fit the new model's
+    assert voice.new_since_adapted() == 1  # so what it was learnt from counts as new: learnt at the next start
     assert voice.adapt() == voice.model is not None  # learnt again, from the bundled model now
 
 

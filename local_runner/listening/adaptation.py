@@ -210,9 +210,10 @@ class VoiceModel:
         return kept
 
     def new_since_adapted(self) -> int:
-        """How many commands were kept after the model was last adapted."""
+        """How many commands were kept after the model was last adapted (all of them when there is no
+        model to use)."""
         adapted = self.folder / "model" / "heard.txt"
-        last = adapted.read_text(encoding="utf-8").strip() if adapted.is_file() else ""
+        last = adapted.read_text(encoding="utf-8").strip() if self.model is not None and adapted.is_file() else ""
         names = [kept.name for kept in self.heard()]
         return len(names) - names.index(last) - 1 if last in names else len(names)
 
@@ -255,7 +256,7 @@ class VoiceModel:
         learn from)."""
         known = {re.sub(r"\(\d+\)$", "", line.split(maxsplit=1)[0]) for line in self.dictionary.splitlines() if line}
         # every word must be in the dictionary (a command kept while another locale's commands were heard
-        # may not be): bw would stop at it
+        # may not be): bw skips such a command, and from nothing else would make a model of no counts
         latest = self.heard()[-KEPT:]
         kept = [heard for heard in latest if set(heard.words.split()) <= known]
         if not kept:
