@@ -123,8 +123,7 @@ def earlier_session(part: str, count: int | None) -> list[spoken.Command]:
     said = spoken.commands() + [
         c for c in spoken.natural_commands("dev" if part == "tune" else "tune") if c.intent != spoken.NOT_A_COMMAND
     ]
-    said = [said[n] for n in range(len(said)) if n % 2 == 0] + [said[n] for n in range(len(said)) if n % 2 == 1]
-    return said[:count]
+    return (said[0::2] + said[1::2])[:count]  # exact and natural phrasings mixed in the first N
 
 
 def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], str]) -> str:
@@ -133,7 +132,6 @@ def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], s
     from local_runner.listening.adaptation import VoiceModel
     from local_runner.listening.hearing import Verdict
     from local_runner.listening.joining import decisions
-    from local_runner.listening.recognizer import with_noise_floor
 
     speaker, condition, commands, folder = task
     recognizer = _recognizer("")
@@ -142,7 +140,7 @@ def _learn(task: tuple[spoken.Speaker, spoken.Condition, list[spoken.Command], s
         pcm = read_wav(spoken.clip(command.say, speaker, condition, _worker["cache"]))
         for decision in decisions(_worker["judge"], recognizer, recognizer.segments([pcm])):
             if decision.heard.verdict is Verdict.ACT:
-                voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
+                voice.add(decision.utterance.pcm, decision.heard.words)
     learnt = voice.adapt()
     voice.close()
     return str(learnt) if learnt is not None else ""  # nothing acted on: the bundled model
@@ -154,7 +152,6 @@ def _session(task: tuple[list[Job], str]) -> list[Result]:
     commands, not on a thread; its time is not counted) and heard with from the next on."""
     from local_runner.listening.adaptation import ADAPT_EVERY, VoiceModel
     from local_runner.listening.hearing import Verdict
-    from local_runner.listening.recognizer import with_noise_floor
 
     said, folder = task
     recognizer = _recognizer("")
@@ -166,7 +163,7 @@ def _session(task: tuple[list[Job], str]) -> list[Result]:
         results.append(replace(heard, job=job))
         for decision in acted:
             if decision.heard.verdict is Verdict.ACT:
-                voice.add(with_noise_floor(decision.utterance.pcm), decision.heard.words)
+                voice.add(decision.utterance.pcm, decision.heard.words)
         if voice.new_since_adapted() >= ADAPT_EVERY and (learnt := voice.adapt()) is not None:
             recognizer.use_model(learnt)
             _worker["model"] = str(learnt)

@@ -65,10 +65,10 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def sound(text: str, clips: Path, recognizer: Recognizer) -> bytes:
-    """One command said by ``VOICE``, as the recogniser decodes it (cut from the clip, hiss mixed in)."""
+    """One command said by ``VOICE``, as the recogniser is given it (cut from the clip)."""
     need_espeak()
     (utterance,) = list(recognizer.segments([read_wav(spoken.clip(text, VOICE, spoken.CLEAN, clips))]))
-    return with_noise_floor(utterance.pcm)
+    return utterance.pcm
 
 
 def fit(decoder_model: Path, recognizer: Recognizer, pcm: bytes, words: str) -> float:
@@ -79,7 +79,7 @@ def fit(decoder_model: Path, recognizer: Recognizer, pcm: bytes, words: str) -> 
     decoder = ps.Decoder(hmm=str(decoder_model), dict=str(_dictionary(recognizer)), lm=None, loglevel="FATAL")
     decoder.set_align_text(words)
     decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
+    decoder.process_raw(with_noise_floor(pcm), full_utt=True)  # as the recogniser decodes it
     decoder.end_utt()
     aligned = decoder.hyp()
     assert aligned is not None and aligned.hypstr == words, f"{words!r} could not be aligned"

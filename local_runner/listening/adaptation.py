@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from local_runner.listening.recognizer import with_noise_floor
 from skill.errors import StrongBackError
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def write_parameters(path: Path, values: np.ndarray) -> None:
 
 
 @dataclass(frozen=True)
-class Heard:
+class Kept:
     """One command kept for learning: its name in the folder and the words acted on."""
 
     name: str
@@ -198,7 +199,7 @@ class VoiceModel:
         except OSError:
             return False
 
-    def heard(self) -> list[Heard]:
+    def heard(self) -> list[Kept]:
         """The commands kept, oldest first."""
         if not self.transcripts.is_file():
             return []
@@ -206,7 +207,7 @@ class VoiceModel:
         for line in self.transcripts.read_text(encoding="utf-8").splitlines():
             name, _, words = line.partition("\t")
             if words and (self.heard_folder / f"{name}.mfc").is_file():
-                kept.append(Heard(name, words))
+                kept.append(Kept(name, words))
         return kept
 
     def new_since_adapted(self) -> int:
@@ -218,7 +219,9 @@ class VoiceModel:
         return len(names) - names.index(last) - 1 if last in names else len(names)
 
     def add(self, pcm: bytes, words: str) -> None:
-        """Keep one command acted on: ``pcm`` (16 kHz 16-bit mono) as the recogniser heard it."""
+        """Keep one command acted on: ``pcm``, the utterance's sound (16 kHz 16-bit mono) as the
+        recogniser was given it; the faint hiss it decodes with is mixed in here, off the listening
+        thread."""
         kept = self.heard()
         name = f"{int(kept[-1].name) + 1 if kept else 1:07d}"
         with tempfile.TemporaryDirectory(prefix="strong-back-") as scratch:
@@ -227,7 +230,7 @@ class VoiceModel:
                 out.setnchannels(1)
                 out.setsampwidth(2)
                 out.setframerate(16000)
-                out.writeframes(pcm)
+                out.writeframes(with_noise_floor(pcm))
             self._run(
                 "sphinx_fe",
                 "-argfile",
@@ -241,12 +244,12 @@ class VoiceModel:
                 "-o",
                 self.heard_folder / f"{name}.mfc",
             )
-        kept.append(Heard(name, " ".join(words.split())))
+        kept.append(Kept(name, " ".join(words.split())))
         for old in kept[:-KEPT]:
             (self.heard_folder / f"{old.name}.mfc").unlink(missing_ok=True)
         self._write_transcripts(kept[-KEPT:])
 
-    def _write_transcripts(self, kept: list[Heard]) -> None:
+    def _write_transcripts(self, kept: list[Kept]) -> None:
         partial = self.transcripts.with_suffix(".part")
         partial.write_text("".join(f"{heard.name}\t{heard.words}\n" for heard in kept), encoding="utf-8")
         partial.replace(self.transcripts)

@@ -99,11 +99,10 @@ class SpokenCommands:
 
     def _respond(self, decision: Decision) -> str | None:
         from local_runner.listening.hearing import NO, YES, Verdict
-        from local_runner.listening.recognizer import with_noise_floor
 
         heard, utterance = decision.heard, decision.utterance
-        if self.learn is not None and heard.verdict is Verdict.ACT:  # the sound as it was decoded
-            self.learn(with_noise_floor(utterance.pcm), heard.words)
+        if self.learn is not None and heard.verdict is Verdict.ACT:
+            self.learn(utterance.pcm, heard.words)
         asked, self._asked = self._asked, None
         if asked is not None and utterance.start - asked[1] <= CONFIRM_SECONDS:
             if heard.verdict is Verdict.ACT and heard.intent == YES:
